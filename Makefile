@@ -1,0 +1,109 @@
+# Developer entry points for the provisioning.platform collection.
+#   make demo   provision an infrastructure against the bundled simulator, twice
+#   make test   everything CI runs (.ci/run calls this)
+#   make bench  the collection against a hand-written uri loop
+# Run `make help` for the rest.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PYTHON ?= $(shell $(ROOT)/tools/find-python.sh)
+VENV ?= $(ROOT)/.venv
+BIN := $(VENV)/bin
+# Scratch space for staged collection copies, installed collections and simulator data dirs.
+WORK ?= $(ROOT)/.tmp
+# ansible-test must run from a real ansible_collections/provisioning/platform directory that is
+# not inside this git checkout (it would ask git for the file list and find the copy ignored).
+STAGE ?= $(or $(TMPDIR),/tmp)/provisioning-platform-stage
+ANSIBLE_TEST_PYTHON ?= 3.13
+ANSIBLE_TEST := $(BIN)/ansible-test
+ANSIBLE_TEST_FLAGS := --python $(ANSIBLE_TEST_PYTHON) --color no
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(WORK)/collections
+# Ansible's own noise (locale, deprecation banners) does not belong in test logs.
+export ANSIBLE_DEPRECATION_WARNINGS := false
+export ANSIBLE_NOCOLOR := 1
+
+VENV_STAMP := $(VENV)/.installed
+VENV_INPUTS := requirements.txt requirements-dev.txt simulator/pyproject.toml
+
+.PHONY: help venv collection demo test sanity units unit-pytest simulator-test integration \
+	lint docs-lint changelog-lint packaging awx-test ee-test bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+$(VENV_STAMP): $(VENV_INPUTS)
+	@echo "== creating $(VENV) with $(PYTHON)"
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -e './simulator[test]'
+	$(BIN)/python -m pip check
+	@mkdir -p $(HOME)/.ansible/test/cache
+	@# ansible-test --venv downloads a get-pip bootstrap from a host build machines cannot reach.
+	@for v in 23_1_2 24_2 25_2; do cp .ci/get_pip_shim.py $(HOME)/.ansible/test/cache/get_pip_$$v.py; done
+	@touch $@
+
+venv: $(VENV_STAMP) ## create the virtualenv with pinned tools, the simulator and the get-pip shim
+
+collection: venv ## install this checkout as provisioning.platform into $(WORK)/collections
+	@mkdir -p $(WORK)/collections
+	$(BIN)/ansible-galaxy collection install --force --offline -p $(WORK)/collections . >/dev/null
+	@echo "installed provisioning.platform into $(WORK)/collections"
+
+demo: collection ## start the simulator, run playbooks/deploy.yml twice, print what was provisioned
+	tools/demo.sh
+
+test: venv ## everything CI runs; the last line is the unit test summary
+	$(MAKE) --no-print-directory sanity lint docs-lint changelog-lint packaging simulator-test integration awx-test ee-test units
+
+sanity: venv ## ansible-test sanity on a staged copy (no ignore entries)
+	@$(BIN)/python tools/stage.py $(STAGE)/sanity >/dev/null
+	cd $(STAGE)/sanity/ansible_collections/provisioning/platform && \
+		$(ANSIBLE_TEST) sanity --venv $(ANSIBLE_TEST_FLAGS)
+
+units: venv ## ansible-test units (pytest) on a staged copy
+	@$(BIN)/python tools/stage.py $(STAGE)/units >/dev/null
+	cd $(STAGE)/units/ansible_collections/provisioning/platform && \
+		$(ANSIBLE_TEST) units --venv $(ANSIBLE_TEST_FLAGS)
+
+unit-pytest: venv ## the unit tests with plain pytest (fast inner loop)
+	@$(BIN)/python tools/stage.py $(STAGE)/pytest >/dev/null
+	cd $(STAGE)/pytest && PYTHONPATH=$(STAGE)/pytest $(BIN)/python -m pytest -q -p no:cacheprovider \
+		ansible_collections/provisioning/platform/tests/unit
+
+simulator-test: venv ## the simulator's own test suite
+	cd simulator && $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+integration: collection ## ansible-test integration against the simulator (each target starts its own)
+	@$(BIN)/python tools/stage.py $(STAGE)/integration >/dev/null
+	cd $(STAGE)/integration/ansible_collections/provisioning/platform && \
+		$(ANSIBLE_TEST) integration --local $(ANSIBLE_TEST_FLAGS)
+
+lint: collection ## ansible-lint --profile production on playbooks, roles and examples
+	$(BIN)/ansible-lint --offline --nocolor -f pep8 --profile production
+
+docs-lint: venv ## antsibull-docs lint of the plugin documentation
+	@$(BIN)/python tools/stage.py $(STAGE)/docs >/dev/null
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(STAGE)/docs/ansible_collections/provisioning/platform
+
+changelog-lint: venv ## antsibull-changelog lint of changelogs/
+	$(BIN)/antsibull-changelog lint
+
+packaging: venv ## build the Galaxy tarball, install it elsewhere, run a playbook from the installed copy
+	tools/packaging-test.sh
+
+awx-test: collection ## AWX credential type injectors + ansible-runner against the simulator
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/awx
+
+ee-test: venv ## ansible-builder create on execution-environment.yml
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/ee
+
+bench: collection ## benchmark the modules against a hand-written uri loop (writes bench/results/latest.json)
+	$(BIN)/python bench/run.py
+
+clean: ## remove the venv, staged copies and scratch data
+	rm -rf $(VENV) $(WORK) $(STAGE)
