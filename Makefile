@@ -83,15 +83,19 @@ integration: collection ## ansible-test integration against the simulator (each 
 	cd $(STAGE)/integration/ansible_collections/provisioning/platform && \
 		$(ANSIBLE_TEST) integration --local $(ANSIBLE_TEST_FLAGS)
 
-lint: collection ## ansible-lint --profile production on playbooks, roles and examples
+lint: collection ## ansible-lint --profile production on playbooks, roles, extensions and module EXAMPLES
 	$(BIN)/ansible-lint --offline --nocolor -f pep8 --profile production
+	$(BIN)/python tools/lint-examples.py
 
 docs-lint: venv ## antsibull-docs lint of the plugin documentation
 	@$(BIN)/python tools/stage.py $(STAGE)/docs >/dev/null
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(STAGE)/docs/ansible_collections/provisioning/platform
 
-changelog-lint: venv ## antsibull-changelog lint of changelogs/
+changelog-lint: venv ## antsibull-changelog lint of changelogs/, and a release dry run on a staged copy
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@$(BIN)/python tools/stage.py $(STAGE)/changelog >/dev/null
+	$(BIN)/python tools/changelog-check.py $(STAGE)/changelog/ansible_collections/provisioning/platform
 
 packaging: venv ## build the Galaxy tarball, install it elsewhere, run a playbook from the installed copy
 	tools/packaging-test.sh
