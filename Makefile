@@ -20,12 +20,26 @@ STAGE ?= $(or $(TMPDIR),/tmp)/provisioning-platform-stage
 ANSIBLE_TEST_PYTHON ?= 3.13
 ANSIBLE_TEST := $(BIN)/ansible-test
 ANSIBLE_TEST_FLAGS := --python $(ANSIBLE_TEST_PYTHON) --color no
+# Module code promises Python 3.9+ (tests/config.yml); the oldest target Python the machine has
+# runs the compile/import sanity tests and the unit tests too.
+OLDEST_TARGET_PYTHON ?= 3.9
+OLDEST_TARGET_BIN := $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(OLDEST_TARGET_PYTHON).*/bin))
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(WORK)/collections
 # Ansible's own noise (locale, deprecation banners) does not belong in test logs.
 export ANSIBLE_DEPRECATION_WARNINGS := false
 export ANSIBLE_NOCOLOR := 1
+
+# $(call on_oldest_target_python,STAGE_NAME,ANSIBLE_TEST_ARGS)
+define on_oldest_target_python
+@if [ -z "$(OLDEST_TARGET_BIN)" ]; then \
+		echo "WARNING: no Python $(OLDEST_TARGET_PYTHON) under pyenv; skipping ansible-test $(2) on it"; \
+	else \
+		cd $(STAGE)/$(1)/ansible_collections/provisioning/platform && \
+		PATH="$(BIN):$(OLDEST_TARGET_BIN):$$PATH" $(ANSIBLE_TEST) $(2) --venv --python $(OLDEST_TARGET_PYTHON) --color no; \
+	fi
+endef
 
 VENV_STAMP := $(VENV)/.installed
 VENV_INPUTS := requirements.txt requirements-dev.txt simulator/pyproject.toml
@@ -64,9 +78,11 @@ sanity: venv ## ansible-test sanity on a staged copy (no ignore entries)
 	@$(BIN)/python tools/stage.py $(STAGE)/sanity >/dev/null
 	cd $(STAGE)/sanity/ansible_collections/provisioning/platform && \
 		$(ANSIBLE_TEST) sanity --venv $(ANSIBLE_TEST_FLAGS)
+	$(call on_oldest_target_python,sanity,sanity --test compile --test import)
 
 units: venv ## ansible-test units (pytest) on a staged copy
 	@$(BIN)/python tools/stage.py $(STAGE)/units >/dev/null
+	$(call on_oldest_target_python,units,units)
 	cd $(STAGE)/units/ansible_collections/provisioning/platform && \
 		$(ANSIBLE_TEST) units --venv $(ANSIBLE_TEST_FLAGS)
 
@@ -78,10 +94,12 @@ unit-pytest: venv ## the unit tests with plain pytest (fast inner loop)
 simulator-test: venv ## the simulator's own test suite
 	cd simulator && $(BIN)/python -m pytest -q -p no:cacheprovider tests
 
-integration: collection ## ansible-test integration against the simulator (each target starts its own)
+integration: venv ## ansible-test integration against the simulator (each target starts its own)
 	@$(BIN)/python tools/stage.py $(STAGE)/integration >/dev/null
+	@# --local: the targets need provsim and trustme from this venv. ansible-test points
+	@# ANSIBLE_COLLECTIONS_PATH at the staged copy itself; the installed copy must not shadow it.
 	cd $(STAGE)/integration/ansible_collections/provisioning/platform && \
-		$(ANSIBLE_TEST) integration --local $(ANSIBLE_TEST_FLAGS)
+		env -u ANSIBLE_COLLECTIONS_PATH $(ANSIBLE_TEST) integration --local $(ANSIBLE_TEST_FLAGS) $(INTEGRATION_TARGETS)
 
 lint: collection ## ansible-lint --profile production on playbooks, roles, extensions and module EXAMPLES
 	$(BIN)/ansible-lint --offline --nocolor -f pep8 --profile production
@@ -100,10 +118,10 @@ changelog-lint: venv ## antsibull-changelog lint of changelogs/, and a release d
 packaging: venv ## build the Galaxy tarball, install it elsewhere, run a playbook from the installed copy
 	tools/packaging-test.sh
 
-awx-test: collection ## AWX credential type injectors + ansible-runner against the simulator
+awx-test: collection ## AWX credential type injectors + ansible-runner jobs and workflow nodes against the simulator
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/awx
 
-ee-test: venv ## ansible-builder create on execution-environment.yml
+ee-test: venv ## ansible-builder create on execution-environment.yml, galaxy + introspect stages replayed
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/ee
 
 bench: collection ## benchmark the modules against a hand-written uri loop (writes bench/results/latest.json)

@@ -28,6 +28,7 @@ import math
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -385,6 +386,12 @@ def ansible_env(timing_log: pathlib.Path | None, forks: int) -> dict:
     return env
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def read_timing(path: pathlib.Path) -> list[dict]:
     if not path.exists():
         return []
@@ -435,17 +442,21 @@ def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path, qui
         cmd += ["-i", str(inventory)]
     sim.reset_stats()  # after prepare(): s4's submissions through the API are not counted
     load_before = os.getloadavg()[0]
+    cpu0 = children_cpu()
     t0 = time.time()
     with open(rundir / "ansible.log", "w", encoding="utf-8") as log:
         proc = subprocess.run(cmd, env=ansible_env(timing, scn.forks()), stdout=log, stderr=subprocess.STDOUT,
                               cwd=rundir, timeout=600, check=False)
     wall = time.time() - t0
+    cpu = children_cpu() - cpu0
     stats = sim.stats()
     routes, total, too_many = summarise_routes(stats)
     events = read_timing(timing)
 
-    # the moment the play learned each object was terminal
+    # The moment the play learned each object was terminal: the task's own result (for a loop,
+    # the whole loop's result, after its last item) and, for loops, also each item's result.
     returned: dict[str, float] = {}
+    item_returned: dict[str, float] = {}
     kinds: dict[str, str] = {}
     failed_events = 0
     for ev in events:
@@ -455,15 +466,18 @@ def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path, qui
             continue
         if not str(ev.get("task", "")).startswith("[timed]"):
             continue
+        target = item_returned if ev["event"].startswith("item_") else returned
         for obj in ev.get("objects") or []:
             if obj["kind"] == "batch_op":
                 continue
-            returned.setdefault(obj["id"], ev["t"])
+            target.setdefault(obj["id"], ev["t"])
             kinds[obj["id"]] = obj["kind"]
+    for obj_id, t_ret in returned.items():
+        item_returned.setdefault(obj_id, t_ret)
 
     truth = sim.all_tasks()
     expected = extra.get("task_ids") or []
-    latencies, completed, not_completed, missing = [], [], [], []
+    latencies, item_latencies, completed, not_completed, missing = [], [], [], [], []
     for obj_id, t_ret in returned.items():
         rec = sim.batch(obj_id) if kinds[obj_id] == "batch" else truth.get(obj_id)
         if not rec:
@@ -475,6 +489,7 @@ def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path, qui
             continue
         completed.append(done)
         latencies.append(t_ret - done)
+        item_latencies.append(item_returned[obj_id] - done)
     n_expected = len(expected) if expected else (1 if scn.key in ("s1", "s3") else len(scn.names(side)))
     unseen = max(0, n_expected - len(returned))
     failures = failed_events + len(not_completed) + len(missing) + unseen + (1 if proc.returncode else 0)
@@ -485,6 +500,10 @@ def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path, qui
         "tasks_timed": len(returned), "tasks_expected": n_expected,
         "latency_median_s": rnd(median(latencies)), "latency_max_s": rnd(max(latencies) if latencies else None),
         "latency_min_s": rnd(min(latencies) if latencies else None),
+        # loops only differ here: each item's own return (the play still waits for the loop)
+        "item_latency_median_s": rnd(median(item_latencies)),
+        "item_latency_max_s": rnd(max(item_latencies) if item_latencies else None),
+        "controller_cpu_s": rnd(cpu, 2),
         # how long after the last completion the play's last timed task returned
         "last_done_to_return_s": rnd(max(timed_returns) - max(completed) if completed and timed_returns else None),
         "requests": total, "requests_by_route": routes, "http_429": too_many,
@@ -518,6 +537,7 @@ def per_call_overhead(sim: Simulator, runs: int, rundir: pathlib.Path) -> dict:
     }
     env = ansible_env(None, 5)
     times = {"ours": [], "uri": []}
+    cpus = {"ours": [], "uri": []}
     rundir.mkdir(parents=True, exist_ok=True)
     # one warm-up each (page cache, pyc), then interleaved runs so load drifts hit both sides alike
     for side in ("ours", "uri"):
@@ -525,17 +545,21 @@ def per_call_overhead(sim: Simulator, runs: int, rundir: pathlib.Path) -> dict:
     sim.reset_stats()
     for i in range(runs):
         for side in (("ours", "uri") if i % 2 == 0 else ("uri", "ours")):
+            cpu0 = children_cpu()
             t0 = time.perf_counter()
             proc = subprocess.run(cmds[side], env=env, capture_output=True, text=True, check=False)
             times[side].append(time.perf_counter() - t0)
+            cpus[side].append(children_cpu() - cpu0)
             if proc.returncode != 0:
                 (rundir / f"{side}-fail.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
                 raise RuntimeError(f"per-call overhead: {side} failed (rc {proc.returncode}), "
                                    f"see {rundir / (side + '-fail.log')}")
     routes, total, _ = summarise_routes(sim.stats())
     res = {side: {"median_s": rnd(median(v)), "min_s": rnd(min(v)), "max_s": rnd(max(v)),
-                  "runs_s": [rnd(x) for x in v]} for side, v in times.items()}
+                  "runs_s": [rnd(x) for x in v], "cpu_median_s": rnd(median(cpus[side])),
+                  "cpu_runs_s": [rnd(x) for x in cpus[side]]} for side, v in times.items()}
     res["ratio_ours_uri"] = rnd(res["ours"]["median_s"] / res["uri"]["median_s"])
+    res["cpu_ratio_ours_uri"] = rnd(res["ours"]["cpu_median_s"] / res["uri"]["cpu_median_s"])
     res["requests"] = {"total": total, "by_route": routes, "runs": runs * 2}
     return res
 
@@ -606,20 +630,18 @@ def fmt(value, unit=""):
 
 def table(results, ratios, scenarios) -> str:
     titles = {s.key: s.title for s in scenarios}
-    head = ["scenario", "side", "wall s", "lat med s", "lat max s", "last->ret s", "requests", "429", "fail",
+    head = ["scenario", "side", "wall s", "ctl CPU s", "lat med s", "lat max s", "last->ret s", "requests", "429", "fail",
             "wall x", "lat med x", "requests x"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
-        ref = "uri5"  # ratios are printed on the uri rows: ours / this row
         rat = ratios.get(r["scenario"], {}).get(r["side"], {}) if r["side"] != "ours" else {}
         lines.append("| " + " | ".join([
             f"{r['scenario']} {titles.get(r['scenario'], '')}" if r["side"] == "ours" else "",
             {"ours": "ours (defaults)", "uri5": "uri delay 5", "uri1": "uri delay 1"}[r["side"]],
-            fmt(r["wall_s"]), fmt(r["latency_median_s"]), fmt(r["latency_max_s"]), fmt(r["last_done_to_return_s"]),
+            fmt(r["wall_s"]), fmt(r["controller_cpu_s"]), fmt(r["latency_median_s"]), fmt(r["latency_max_s"]), fmt(r["last_done_to_return_s"]),
             fmt(r["requests"]), fmt(r["http_429"]), fmt(r["failures"]),
             fmt(rat.get("wall")), fmt(rat.get("latency_median")), fmt(rat.get("requests")),
         ]) + " |")
-        del ref
     return "\n".join(lines)
 
 
@@ -682,7 +704,8 @@ def write_results_md(doc: dict, tbl: str, rtbl: str) -> None:
         lines += [
             f"Per-call overhead (`ansible localhost -m ...` on one completed task, median of {len(ov['ours']['runs_s'])}):"
             f" prov_task_info {ov['ours']['median_s']:.3f} s, uri {ov['uri']['median_s']:.3f} s, "
-            f"ratio {ov['ratio_ours_uri']:.2f}.",
+            f"ratio {ov['ratio_ours_uri']:.2f}; controller CPU {ov['ours']['cpu_median_s']:.3f} s vs "
+            f"{ov['uri']['cpu_median_s']:.3f} s, ratio {ov['cpu_ratio_ours_uri']:.2f}.",
             "",
         ]
     lines += ["Targets:", "", "| target | value | limit | met |", "|---|---|---|---|"]
@@ -713,6 +736,9 @@ def main() -> int:
                     help="status queries allowed per window in scenario 5 (default: the documented 1000)")
     ap.add_argument("--s5-window", type=float, default=60.0,
                     help="rate-limit window in seconds in scenario 5 (default: the documented 60)")
+    ap.add_argument("--name", default=None,
+                    help="write results/NAME.json and results/runs-NAME/ instead of latest.json and runs/ "
+                         "(for comparing a patched collection: set ANSIBLE_COLLECTIONS_PATH)")
     ap.add_argument("--no-results-md", action="store_true", help="do not rewrite bench/RESULTS.md")
     args = ap.parse_args()
 
@@ -729,7 +755,7 @@ def main() -> int:
     started, t_start = now_iso(), time.time()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     RESULTS.mkdir(exist_ok=True)
-    runs_root = RESULTS / "runs"
+    runs_root = RESULTS / ("runs-" + args.name if args.name else "runs")
     shutil.rmtree(runs_root, ignore_errors=True)
 
     results, overhead = [], None
@@ -751,7 +777,7 @@ def main() -> int:
                 overhead = per_call_overhead(sim, args.overhead_runs or profile.overhead_runs,
                                              runs_root / "overhead")
                 print(f"prov_task_info {overhead['ours']['median_s']:.3f} s, uri {overhead['uri']['median_s']:.3f} s "
-                      f"(x{overhead['ratio_ours_uri']:.2f})", flush=True)
+                      f"(x{overhead['ratio_ours_uri']:.2f}; CPU x{overhead['cpu_ratio_ours_uri']:.2f})", flush=True)
         finally:
             sim.stop()
 
@@ -763,12 +789,12 @@ def main() -> int:
         "started_at": started, "finished_at": now_iso(), "elapsed_s": round(time.time() - t_start, 1),
         "quick": args.quick, "machine": machine(), "load_at_start": load_at_start,
         "defaults_note": "wait, wait_timeout, poll_interval, poll_max_interval not set",
+        "collections_path": os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".tmp" / "collections")),
         "profile": vars(profile), "results": results, "ratios_ours_over": ratios,
         "per_call_overhead": overhead, "targets": tgts,
     }
-    (RESULTS / ("quick.json" if args.quick else "latest.json")).write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    if args.quick:
-        (RESULTS / "latest.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    out = RESULTS / f"{args.name or 'latest'}.json"
+    out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     print()
     print(tbl)
     print()
@@ -776,12 +802,13 @@ def main() -> int:
     if overhead:
         print(f"\nper-call overhead: prov_task_info {overhead['ours']['median_s']:.3f} s vs uri "
               f"{overhead['uri']['median_s']:.3f} s (median of {len(overhead['ours']['runs_s'])}): "
-              f"x{overhead['ratio_ours_uri']:.2f}")
+              f"x{overhead['ratio_ours_uri']:.2f}; CPU {overhead['ours']['cpu_median_s']:.3f} s vs "
+              f"{overhead['uri']['cpu_median_s']:.3f} s: x{overhead['cpu_ratio_ours_uri']:.2f}")
     print("\ntargets:")
     for t in tgts:
         print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['value']} (limit {t['limit']})")
-    print(f"\nwrote {RESULTS / 'latest.json'} ({doc['elapsed_s']:.0f} s)")
-    if not args.quick and not args.no_results_md and set(wanted) == {s.key for s in SCENARIOS} \
+    print(f"\nwrote {out} ({doc['elapsed_s']:.0f} s)")
+    if not args.quick and not args.no_results_md and not args.name and set(wanted) == {s.key for s in SCENARIOS} \
             and set(sides) == set(SIDES):
         write_results_md(doc, tbl, rtbl)
         print(f"wrote {BENCH / 'RESULTS.md'}")

@@ -57,6 +57,8 @@ def _objects(res):
 
     if not isinstance(res, dict):
         return found
+    for item in res.get("results") or []:  # the final result of a loop carries every item's
+        found.extend(_objects(item))
     if isinstance(res.get("batch"), dict):
         add(res["batch"], "batch")
     if isinstance(res.get("task"), dict):

@@ -50,7 +50,7 @@ def parse_time(value):
         digits = ""
         while rest and rest[0].isdigit():
             digits, rest = digits + rest[0], rest[1:]
-        text = head + "." + (digits[:6] or "0") + rest
+        text = head + "." + (digits + "000000")[:6] + rest
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:

@@ -14,7 +14,6 @@ from typing import Any, Callable
 
 import pytest
 import requests
-
 from openapi_check import OpenApiChecker
 
 SIMULATOR = pathlib.Path(__file__).resolve().parents[1]
@@ -44,6 +43,7 @@ class Server:
         self.extra = list(extra)
         self.proc: subprocess.Popen | None = None
         self.url = ""
+        self.stderr_text = ""
 
     def start(self) -> "Server":
         ready = pathlib.Path(tempfile.mkdtemp(prefix="provsim-ready-")) / "url"
@@ -65,12 +65,15 @@ class Server:
         try:
             return self.proc.wait(timeout=10)
         finally:
-            self.proc.stdout.close()
-            self.proc.stderr.close()
+            self._collect_output()
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self._collect_output()
+
+    def _collect_output(self) -> None:
+        self.stderr_text = self.proc.stderr.read()
         self.proc.stdout.close()
         self.proc.stderr.close()
 

@@ -4,7 +4,6 @@ import time
 import uuid
 
 import pytest
-
 from conftest import wait_for
 
 
@@ -31,9 +30,11 @@ def times_of(b):
     (batch(), "operations: required"),
     (batch(op("a"), op("a")), "operations[1].id: duplicate operation id 'a'"),
     (batch(op("a", kind="vm_batch")), "operations[0].type: unknown operation type 'vm_batch'"),
+    (batch(op("a", kind={"x": 1})), "operations[0].type: unknown operation type"),
     (batch(op("a", deps=["ghost"])), "operations[0].dependencies: unknown operation 'ghost'"),
     (batch(op("a", deps=["a"])), "operations[0].dependencies: operation 'a' depends on itself"),
-    (batch(op("a", deps=["c"]), op("b", deps=["a"]), op("c", deps=["b"])), "operations: dependency cycle a -> c -> b -> a"),
+    (batch(op("a", deps=["c"]), op("b", deps=["a"]), op("c", deps=["b"])),
+     "operations: dependency cycle a -> c -> b -> a"),
     (batch(op("a"), parallel_limit=0), "parallel_limit: expected an integer between 1 and 1000"),
     (batch(op("a"), storage_backend="s3"), "storage_backend: must be one of"),
     (batch(op("t", kind="taskserv_batch")), "operations[0].taskservs: required"),

@@ -4,7 +4,6 @@ import time
 
 import pytest
 import requests
-
 from conftest import wait_for
 
 SUBMIT = "POST /workflows/servers/create"
@@ -122,6 +121,7 @@ def test_random_probability_fires_some_of_the_time(api):
     ({"kind": "reset", "probability": 2}, "fault.probability:"),
     ({"kind": "reset", "count": 0}, "fault.count:"),
     ({"kind": "reset", "colour": "red"}, "fault: unknown key(s) colour"),
+    ({"kind": {"not": "hashable"}}, "fault.kind: must be one of"),
 ])
 def test_invalid_faults_are_rejected(api, fault, message):
     response = api.post("/_sim/faults", json=fault)

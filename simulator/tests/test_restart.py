@@ -45,8 +45,11 @@ def test_fail_policy_ends_in_flight_work_with_restart_error(new_server, tmp_path
     batch = api.data("POST", "/batch/execute", json={
         "name": "b", "rollback_enabled": True,
         "operations": [{"id": "one", "type": "server_batch", "infra": "lab"},
-                       {"id": "two", "type": "server_batch", "infra": "lab2", "dependencies": ["one"]}]})
+                       {"id": "two", "type": "server_batch", "infra": "lab2", "dependencies": ["one"]},
+                       {"id": "three", "type": "server_batch", "infra": "lab3"}]})
     wait_for(lambda: api.task(running_id)["status"] == "Running", what="Running")
+    wait_for(lambda: all(o["status"] == "Running" for o in api.batch(batch["id"])["operations"] if o["id"] != "two"),
+             what="both independent operations running")
     srv.kill()
 
     _, api2 = new_server(scenario=scenario, data_dir=data_dir)
@@ -58,7 +61,12 @@ def test_fail_policy_ends_in_flight_work_with_restart_error(new_server, tmp_path
     after = api2.batch(batch["id"])
     assert after["status"] == "Failed"
     assert "orchestrator restarted" in after["error"]
-    assert [o["status"] for o in after["operations"]] == ["Failed", "Cancelled"]
+    statuses = {o["id"]: o["status"] for o in after["operations"]}
+    assert statuses["two"] == "Cancelled" and "Failed" in (statuses["one"], statuses["three"])
+    # whichever failed first, the batch stopped the other: no task is left running
+    assert all(api2.task(o["task_id"])["status"] in ("Failed", "Cancelled")
+               for o in after["operations"] if o["task_id"])
+    assert api2.data("GET", "/tasks?status=Running") == []
 
 
 def test_batch_resumes_after_sigkill(new_server, tmp_path):

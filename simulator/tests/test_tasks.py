@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from conftest import wait_for
 
 TASK_FIELDS = {"id", "name", "command", "args", "dependencies", "status", "created_at", "started_at",
@@ -215,7 +214,25 @@ def test_openapi_is_served(api):
 
 def test_sim_reset_clears_everything(api):
     api.wait_task(api.submit(infra="prod"))
+    api.scenario(durations={"servers": 9})
+    api.fault(route="GET /health", kind="status")
     api.data("POST", "/_sim/reset")
+    assert api.data("GET", "/_sim/scenario")["durations"]["servers"] == 0.3  # the startup scenario
+    assert api.data("GET", "/_sim/faults") == []
     assert api.data("GET", "/tasks") == []
     assert api.model()["prod"]["servers"] == []
-    assert api.stats()["total_requests"] == 1  # only the GET /tasks above
+    assert api.stats()["total_requests"] == 1  # only the GET /tasks above (/_sim/* is not counted)
+
+
+def test_null_optional_fields_mean_default(api):
+    task = api.wait_task(api.submit("/workflows/taskserv/create", infra="prod", taskserv="cilium", operation=None,
+                                    settings=None, check_mode=None, wait=None))
+    assert task["name"] == "create_taskserv" and task["args"] == ["cilium", "--infra", "prod"]
+
+
+def test_huge_offset_and_oversized_body(api):
+    assert api.data("GET", f"/tasks?offset={10**30}") == []
+    response = api.post("/workflows/servers/create", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api.token}"},
+                        check=False)
+    assert response.status_code == 413 and response.json()["success"] is False

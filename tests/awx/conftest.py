@@ -84,6 +84,12 @@ class Simulator(object):
         data = body.get('data', body) if isinstance(body, dict) else body
         return data.get('token') or data['access_token']
 
+    def stats(self):
+        resp = requests.get(self.url + '/_sim/stats', verify=self.verify, timeout=10)
+        resp.raise_for_status()
+        body = resp.json()
+        return body.get('data', body) if isinstance(body, dict) and 'success' in body else body
+
     def logins(self):
         """How many POST /auth/login requests the simulator has answered (any status)."""
         resp = requests.get(self.url + '/_sim/stats', verify=self.verify, timeout=10)
@@ -145,6 +151,12 @@ class Job(object):
     def status(self):
         return self.runner.status
 
+    @property
+    def artifacts(self):
+        """The set_stats data of the job: what AWX hands to the next workflow node as extra vars."""
+        stats = [e for e in self.events if e.get('event') == 'playbook_on_stats']
+        return stats[-1]['event_data'].get('artifact_data') or {} if stats else {}
+
     def results(self, event):
         """{task name: res} of the runner events of that kind (runner_on_ok, runner_on_failed...)."""
         return {e['event_data'].get('task'): e['event_data'].get('res', {})
@@ -168,7 +180,7 @@ class Job(object):
 
 @pytest.fixture
 def run_job(tmp_path, monkeypatch, credential_type, collections_path):
-    """run_job(inputs, playbook='prov_job.yml', extravars=None) -> Job.
+    """run_job(inputs, playbook='prov_job.yml' or an absolute path, extravars=None) -> Job.
 
     Renders the credential type's injectors with awx_injection (AWX's semantics), then runs the
     playbook with ansible_runner.run() in a process environment that holds only PATH, HOME and
@@ -183,7 +195,9 @@ def run_job(tmp_path, monkeypatch, credential_type, collections_path):
         # AWX's "Demo Inventory": localhost, local connection, the interpreter that runs ansible.
         (pdd / 'inventory' / 'hosts').write_text(
             'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
-        shutil.copy(HERE / 'playbooks' / playbook, pdd / 'project' / playbook)
+        source = Path(playbook) if os.path.isabs(str(playbook)) else HERE / 'playbooks' / playbook
+        playbook = source.name
+        shutil.copy(source, pdd / 'project' / playbook)
         env, safe_env = awx_injection.inject(credential_type, inputs, str(pdd))
         home = tmp_path / 'home'
         home.mkdir(exist_ok=True)

@@ -47,22 +47,15 @@ def test_username_and_password(run_job, simulator):
 
 
 def test_token(run_job, simulator):
+    """A credential created through the API with url + token only (validate_certs unset: 'False')."""
     token = simulator.login_token()
     logins = simulator.logins()
-    job = run_job({'url': simulator.url, 'token': token, 'validate_certs': True},
-                  extravars={'prov_job_infra': 'awx-token'})
+    job = run_job({'url': simulator.url, 'token': token}, extravars={'prov_job_infra': 'awx-token'})
+    only_credential_env(job)
     assert job.env['PROVISIONING_USERNAME'] == '' and job.env['PROVISIONING_PASSWORD'] == ''
-    assert_successful(job)
-    assert simulator.logins() == logins, 'a token credential must not log in'
-    assert_no_secret(job, token)
-
-
-def test_token_from_an_api_created_credential_without_validate_certs(run_job, simulator):
-    """validate_certs unset renders 'False' (AWX); over plain HTTP that is harmless, the job runs."""
-    token = simulator.login_token()
-    job = run_job({'url': simulator.url, 'token': token}, extravars={'prov_job_infra': 'awx-token-api'})
     assert job.env['PROVISIONING_VALIDATE_CERTS'] == 'False'
     assert_successful(job)
+    assert simulator.logins() == logins, 'a token credential must not log in'
     assert_no_secret(job, token)
 
 
@@ -76,14 +69,6 @@ def test_tls_with_the_injected_ca(run_job, tls_simulator, tls_ca):
         assert handle.read() == ca_pem
     assert_successful(job)
     assert_no_secret(job, PASSWORD)
-
-
-def test_tls_with_a_token_and_the_injected_ca(run_job, tls_simulator, tls_ca):
-    token = tls_simulator.login_token()
-    job = run_job({'url': tls_simulator.url, 'token': token, 'validate_certs': True,
-                   'ca_cert': tls_ca.cert_pem.bytes().decode()}, extravars={'prov_job_infra': 'awx-tls-token'})
-    assert_successful(job)
-    assert_no_secret(job, token)
 
 
 @pytest.mark.parametrize('case', ['wrong CA', 'no CA'])

@@ -32,14 +32,23 @@ def _tool(name):
     return str(path) if path.exists() else shutil.which(name)
 
 
-def _pins(path):
-    """{package: 'package==version'} for the pinned lines of a requirements file."""
-    pins = {}
+def _requirements(path):
+    """The requirement lines of a pip requirements file, comments stripped (markers kept)."""
+    lines = []
     for line in Path(path).read_text().splitlines():
         line = re.sub(r'(^|\s)#.*$', '', line).strip()
-        match = re.match(r'^([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)', line)
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _pins(path):
+    """{package: [pinned requirement lines]}: every `name==version[; marker]` line per package."""
+    pins = {}
+    for line in _requirements(path):
+        match = re.match(r'^([A-Za-z0-9_.\-]+)\s*==\s*[^\s;]+', line)
         if match:
-            pins[match.group(1).lower()] = '%s==%s' % (match.group(1).lower(), match.group(2))
+            pins.setdefault(match.group(1).lower(), []).append(line)
     return pins
 
 
@@ -102,6 +111,7 @@ def test_collection_metadata_points_at_requirement_files():
     assert meta['version'] == 1
     assert meta['dependencies'] == {'python': 'requirements.txt', 'system': 'bindep.txt'}
     assert set(_pins(ROOT / 'requirements.txt')) >= {'requests', 'tenacity'}
+    assert all('==' in line for line in _requirements(ROOT / 'requirements.txt')), 'pin every requirement'
     bindep = [line for line in (ROOT / 'bindep.txt').read_text().splitlines()
               if line.strip() and not line.startswith('#')]
     assert bindep and all(re.match(r'^[a-z0-9.+\-]+( \[[a-z0-9:!. -]+\])?$', line) for line in bindep), bindep
@@ -112,6 +122,7 @@ def test_create_writes_a_context_with_our_python_and_system_deps(context, tarbal
     wanted = _pins(ROOT / 'requirements.txt')
     got = _pins(build / 'requirements.txt')
     for package in ('requests', 'tenacity'):
+        assert wanted.get(package), 'requirements.txt must pin %s' % package
         assert got.get(package) == wanted[package], (package, got)
     assert 'ca-certificates' in (build / 'bindep.txt').read_text()
     galaxy = yaml.safe_load((build / 'requirements.yml').read_text())
@@ -162,7 +173,8 @@ def test_galaxy_and_builder_stages_replayed_locally(context, tmp_path, version):
     for package in ('requests', 'tenacity'):
         # Once from the installed collection's meta/execution-environment.yml, once from the EE
         # definition's own python: entry (introspect reports each source on its own line).
-        for source in ('provisioning.platform', 'user'):
-            assert '%s  # from collection %s' % (wanted[package], source) in final_pip.splitlines(), final_pip
+        for requirement in wanted[package]:
+            for source in ('provisioning.platform', 'user'):
+                assert '%s  # from collection %s' % (requirement, source) in final_pip.splitlines(), final_pip
     final_bindep = (out / 'bindep.txt').read_text()
     assert re.search(r'^ca-certificates .*# from collection provisioning\.platform', final_bindep, re.M), final_bindep

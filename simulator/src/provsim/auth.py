@@ -43,6 +43,14 @@ class Auth:
             key = secrets.token_hex(32)
             store.set_meta("jwt_key", key)
         self._key = key
+        # Every request checks revocation: keep the (small) set in memory, the store is the record.
+        self._revoked = store.revoked()
+        # Decoded signatures by token: verifying HS256 on each status poll would dominate its cost.
+        self._decoded: dict[str, dict[str, Any]] = {}
+
+    def _revoke(self, kind: str, value: str) -> None:
+        self._store.revoke(kind, value)
+        self._revoked.add((kind, value))
 
     # ---- issuing ---------------------------------------------------------------------
 
@@ -70,11 +78,11 @@ class Auth:
         user = self._scenario().users.get(claims["username"])
         if user is None:
             raise unauthorized("User no longer exists")
-        self._store.revoke("jti", claims["jti"])  # rotation: a refresh token works once
+        self._revoke("jti", claims["jti"])  # rotation: a refresh token works once
         return self._issue(user, claims["sid"], ttl)
 
     def logout(self, claims: dict[str, Any]) -> None:
-        self._store.revoke("sid", claims["sid"])  # ends the session: access and refresh tokens
+        self._revoke("sid", claims["sid"])  # ends the session: access and refresh tokens
 
     def expire(self, token: str) -> None:
         """The `expire_token` fault: the presented token stops working now."""
@@ -83,7 +91,7 @@ class Auth:
                                 options={"verify_exp": False})
         except jwt.InvalidTokenError:
             return
-        self._store.revoke("expired", claims["jti"])
+        self._revoke("expired", claims["jti"])
 
     def _issue(self, user: dict[str, Any], session: str, ttl: float | None) -> dict[str, Any]:
         scenario = self._scenario()
@@ -112,6 +120,25 @@ class Auth:
         return self.verify(token.strip(), "access")
 
     def verify(self, token: str, kind: str) -> dict[str, Any]:
+        claims = self._decoded.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            if len(self._decoded) > 10_000:  # bound the cache; tokens are re-decoded after
+                self._decoded.clear()
+            self._decoded[token] = claims
+        if claims["exp"] <= time.time():
+            raise unauthorized("Token expired")
+        if claims.get("typ") != kind:
+            raise unauthorized(f"Invalid token: not {'an access' if kind == 'access' else 'a refresh'} token")
+        if ("expired", claims["jti"]) in self._revoked:
+            raise unauthorized("Token expired")
+        if ("jti", claims["jti"]) in self._revoked or ("sid", claims["sid"]) in self._revoked:
+            raise unauthorized("Token revoked")
+        if claims.get("username") not in self._scenario().users:
+            raise unauthorized("Invalid token: unknown user")
+        return claims
+
+    def _decode(self, token: str) -> dict[str, Any]:
         try:
             # PyJWT truncates `exp` to whole seconds; sub-second lifetimes (tests, the
             # expire_token fault) need the exact float comparison done below.
@@ -119,16 +146,6 @@ class Auth:
                                 options={"require": ["exp", "jti", "sid", "sub"], "verify_exp": False})
         except jwt.InvalidTokenError:
             raise unauthorized("Invalid token") from None
-        if not isinstance(claims["exp"], (int, float)):
+        if isinstance(claims["exp"], bool) or not isinstance(claims["exp"], (int, float)):
             raise unauthorized("Invalid token")
-        if claims["exp"] <= time.time():
-            raise unauthorized("Token expired")
-        if claims.get("typ") != kind:
-            raise unauthorized(f"Invalid token: not {'an access' if kind == 'access' else 'a refresh'} token")
-        if self._store.is_revoked("expired", claims["jti"]):
-            raise unauthorized("Token expired")
-        if self._store.is_revoked("jti", claims["jti"]) or self._store.is_revoked("sid", claims["sid"]):
-            raise unauthorized("Token revoked")
-        if claims.get("username") not in self._scenario().users:
-            raise unauthorized("Invalid token: unknown user")
         return claims

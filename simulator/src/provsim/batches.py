@@ -96,7 +96,7 @@ def validate(definition: Any) -> dict[str, Any]:
         if op_id in seen:
             raise BatchError(f"{where}.id: duplicate operation id '{op_id}'")
         seen.add(op_id)
-        if op.get("type") not in OPERATION_TYPES:
+        if not isinstance(op.get("type"), str) or op["type"] not in OPERATION_TYPES:
             raise BatchError(f"{where}.type: unknown operation type {op.get('type')!r} "
                              f"(expected one of {', '.join(OPERATION_TYPES)})")
         deps = op.get("dependencies", [])

@@ -19,12 +19,21 @@ import sys
 import tempfile
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from . import __version__
 from .app import Simulator, build_app, build_auth_app
 from .scenario import Scenario, ScenarioError
 
 log = logging.getLogger("provsim")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """`--verbose` access log without query strings: `/ws?token=<jwt>` must never reach a log."""
+
+    def log(self, request, response, time):  # noqa: A002 - aiohttp's signature
+        self.logger.info("%s %s %s %s %.1fms", request.remote, request.method, request.path, response.status,
+                         time * 1000)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -65,17 +74,17 @@ async def serve(args: argparse.Namespace, scenario: Scenario) -> None:
 
     sim = Simulator(args.data_dir, scenario, auth_enabled=not args.no_auth)
     await sim.start()
-    runners = [web.AppRunner(build_app(sim), access_log=log if args.verbose else None, handle_signals=False)]
+    logging_options = {"access_log": log, "access_log_class": AccessLogger} if args.verbose else {"access_log": None}
+    runners = [web.AppRunner(build_app(sim), handle_signals=False, **logging_options)]
     if args.auth_port is not None:
-        runners.append(web.AppRunner(build_auth_app(sim), access_log=log if args.verbose else None,
-                                     handle_signals=False))
+        runners.append(web.AppRunner(build_auth_app(sim), handle_signals=False, **logging_options))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
         ports = []
-        for runner, port in zip(runners, [args.port, args.auth_port]):
+        for runner, port in zip(runners, [args.port, args.auth_port][:len(runners)], strict=True):
             await runner.setup()
             site = web.TCPSite(runner, args.host, port, ssl_context=ssl_context, reuse_address=True)
             await site.start()

@@ -20,12 +20,15 @@ import datetime
 import heapq
 import itertools
 import json
+import logging
 import time
 import uuid
 from typing import Any, Callable
 
 from .model import Model, plan_for
 from .store import Store
+
+log = logging.getLogger("provsim")
 
 TERMINAL = ("Completed", "Failed", "Cancelled")
 RESTART_ERROR = "orchestrator restarted while the task was running"
@@ -140,8 +143,7 @@ class Engine:
         """The task as clients see it now (progress computed at this instant)."""
         live = self.active.get(task_id)
         if live is None:
-            found = self._store.get_task(task_id)
-            return found[0] if found else None
+            return self._store.get_record(task_id)
         record = dict(live["record"])
         record["progress"] = self._progress(live["plan"], time.time(), record["status"])
         return record
@@ -243,7 +245,12 @@ class Engine:
                     continue  # the task finished or was rescheduled since
                 if due >= self._born:  # catch-up after a restart is not lag
                     self.lag.record(now - due)
-                self._advance(live, now)
+                try:
+                    self._advance(live, now)
+                except Exception:  # noqa: BLE001 - one broken task must not stop the clock for all
+                    log.exception("task %s: simulator error; failing the task", task_id)
+                    if task_id in self.active:
+                        self._finish(live, "Failed", "simulator internal error (see its log)", now)
 
     def _advance(self, live: dict[str, Any], now: float) -> None:
         record, plan = live["record"], live["plan"]
@@ -363,9 +370,13 @@ class Engine:
         """Pick up the unfinished tasks of a previous run.  Returns how many there were."""
         unfinished = self._store.active_tasks()
         now = time.time()
+        # Register them all first: failing one may make its batch cancel a sibling.
         for record, plan in unfinished:
-            live = {"record": record, "plan": plan, "due": None}
-            self.active[record["id"]] = live
+            self.active[record["id"]] = {"record": record, "plan": plan, "due": None}
+        for record, _ in unfinished:
+            live = self.active.get(record["id"])
+            if live is None:
+                continue  # already ended by a batch reacting to another failure
             if policy == "fail":
                 self._finish(live, "Failed", RESTART_ERROR, now)
             else:

@@ -55,7 +55,8 @@ def parse_fault(data: Any, where: str = "fault") -> dict[str, Any]:
         "route": route if route == "*" else route.split(" ")[0].upper() + " " + route.split(" ")[1],
         "kind": kind,
         "status": status if kind == "status" else None,
-        "retry_after": None if data.get("retry_after") is None else _number(data["retry_after"], f"{where}.retry_after"),
+        "retry_after": (None if data.get("retry_after") is None
+                        else _number(data["retry_after"], f"{where}.retry_after")),
         "delay": _number(data.get("delay", 1.0), f"{where}.delay") if kind == "slow" else None,
         "error": error,
         "ttl": _number(data.get("ttl", 1.0), f"{where}.ttl") if kind == "expire_token" else None,

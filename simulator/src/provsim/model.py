@@ -102,7 +102,8 @@ def plan_taskservs(model: Model, infra: str, operation: str, names: list[str], c
     installed = model.state(infra)["taskservs"]
     todo = [n for n in names if (n not in installed) == (op == "add")]
     if not todo:
-        return {"steps": [_step("Checking installed task services")], "output": f"Nothing to do: {listed} {already} {infra}"}
+        return {"steps": [_step("Checking installed task services")],
+                "output": f"Nothing to do: {listed} {already} {infra}"}
     todo_listed = ", ".join(todo)
     if check:
         return {"steps": [_step("Validating settings"), _step("Planning changes")],
@@ -119,7 +120,8 @@ def plan_clusters(model: Model, infra: str, operation: str, names: list[str], ch
     todo = [n for n in names if (n not in clusters) == (op == "add")]
     word = "cluster" if len(names) == 1 else "clusters"
     if not todo:
-        return {"steps": [_step("Checking clusters")], "output": f"Nothing to do: {word} {', '.join(names)} {already} {infra}"}
+        return {"steps": [_step("Checking clusters")],
+                "output": f"Nothing to do: {word} {', '.join(names)} {already} {infra}"}
     todo_listed = ", ".join(todo)
     word = "cluster" if len(todo) == 1 else "clusters"
     if check:

@@ -96,6 +96,11 @@ class Store:
             (record["id"], record["status"], json.dumps(record), json.dumps(plan)),
         )
 
+    def get_record(self, task_id: str) -> dict[str, Any] | None:
+        """Only the public record: the hot path of GET /tasks/{id} needs no plan."""
+        row = self._db.execute("SELECT record FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def get_task(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         row = self._db.execute("SELECT record, plan FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return (json.loads(row[0]), json.loads(row[1])) if row else None
@@ -159,9 +164,8 @@ class Store:
     def revoke(self, kind: str, value: str) -> None:
         self._write("INSERT OR IGNORE INTO revoked (kind, value) VALUES (?, ?)", (kind, value))
 
-    def is_revoked(self, kind: str, value: str) -> bool:
-        return self._db.execute(
-            "SELECT 1 FROM revoked WHERE kind = ? AND value = ?", (kind, value)).fetchone() is not None
+    def revoked(self) -> set[tuple[str, str]]:
+        return set(self._db.execute("SELECT kind, value FROM revoked"))
 
     # ---- test support ----------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 # The collection's playbooks, run by FQCN from the installed collection, the way a user runs them.
 set -euo pipefail
 source ../setup_provsim/files/provsim.sh
-provsim_start
+provsim_start --scenario "${PROVSIM_SCENARIO_DEFAULT}"
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
 LOG="${PROVSIM_WORK}"
 

@@ -2,7 +2,7 @@
 # prov_server against a simulator this script starts (and always stops).
 set -euo pipefail
 source ../setup_provsim/files/provsim.sh
-provsim_start
+provsim_start --scenario "${PROVSIM_SCENARIO_DEFAULT}"
 
 # 1. Everything that can run in one playbook: create, rerun, check mode, diff, failure, timeout and
 #    attach, wait: false + prov_task_info, facts, module_defaults, environment credentials.

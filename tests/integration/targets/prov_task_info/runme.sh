@@ -2,7 +2,7 @@
 # prov_task_info against a simulator this script starts (and always stops).
 set -euo pipefail
 source ../setup_provsim/files/provsim.sh
-provsim_start
+provsim_start --scenario "${PROVSIM_SCENARIO_DEFAULT}"
 
 # More tasks than one page (the API's limit is 1,000): dry-run workflows, which leave the model alone.
 "${PROVSIM_PY}" - "${PROVSIM_URL}" 1005 <<'PY'

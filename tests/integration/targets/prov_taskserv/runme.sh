@@ -2,7 +2,7 @@
 # prov_taskserv against a simulator this script starts (and always stops).
 set -euo pipefail
 source ../setup_provsim/files/provsim.sh
-provsim_start
+provsim_start --scenario "${PROVSIM_SCENARIO_DEFAULT}"
 
 run_playbook main.yml "$@"
 

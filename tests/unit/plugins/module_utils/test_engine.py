@@ -32,6 +32,7 @@ def test_parse_time_and_ordering():
     assert parse_time("2026-01-05T10:00:00Z") == 1767607200.0
     assert parse_time("2026-01-05T10:00:00.123456789Z") == pytest.approx(1767607200.123456)
     assert parse_time("2026-01-05T11:00:00+01:00") == 1767607200.0
+    assert parse_time("2026-01-05T10:00:00.5Z") == 1767607200.5
     assert parse_time("garbage") is None and parse_time(None) is None
     recs = [{"created_at": "2026-01-05T10:00:00Z"}, {"created_at": "2026-01-05T11:00:00Z"}, {}]
     assert newest_first(recs)[0]["created_at"] == "2026-01-05T11:00:00Z"

@@ -50,8 +50,7 @@ _provsim_spawn() {
     "${cmd}" serve --host 127.0.0.1 --port "${port}" --data-dir "${PROVSIM_WORK}/data" \
         --ready-file "${ready}" "${PROVSIM_ARGS[@]}" >>"${PROVSIM_WORK}/provsim.log" 2>&1 &
     PROVSIM_PID=$!
-    local i
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         if [[ -s "${ready}" ]]; then
             PROVSIM_URL="$(head -n 1 "${ready}")"
             export PROVSIM_URL PROVISIONING_URL="${PROVSIM_URL}"
@@ -89,8 +88,7 @@ provsim_port() {
 provsim_stop() {
     [[ -n "${PROVSIM_PID}" ]] || return 0
     kill -TERM "${PROVSIM_PID}" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         kill -0 "${PROVSIM_PID}" 2>/dev/null || break
         sleep 0.05
     done
