@@ -88,9 +88,9 @@ forbidden=(
 )
 bad=0
 for pattern in "${forbidden[@]}"; do
-    if matches=$(grep -E "$pattern" "$SCRATCH/contents.txt"); then
-        echo "packaging: tarball must not contain /$pattern/:" >&2
-        sed 's/^/    /' <<<"$matches" | head -20 >&2
+    if grep -qE "$pattern" "$SCRATCH/contents.txt"; then
+        echo "packaging: tarball must not contain /$pattern/ ($(grep -cE "$pattern" "$SCRATCH/contents.txt") members):" >&2
+        grep -E "$pattern" "$SCRATCH/contents.txt" | head -10 | sed 's/^/    /' >&2
         bad=1
     fi
 done
@@ -100,6 +100,8 @@ required=(
     MANIFEST.json FILES.json README.md LICENSE requirements.txt bindep.txt
     meta/runtime.yml meta/execution-environment.yml
     extensions/awx/credential_type.yml extensions/awx/credential_type_task.yml
+    extensions/awx/workflow/submit.yml extensions/awx/workflow/wait.yml extensions/awx/workflow/report.yml
+    docs/awx.md
     changelogs/changelog.yaml
     plugins/modules/prov_server.py plugins/modules/prov_taskserv.py plugins/modules/prov_cluster.py
     plugins/modules/prov_batch.py plugins/modules/prov_task_info.py

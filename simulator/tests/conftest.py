@@ -65,14 +65,14 @@ class Server:
         try:
             return self.proc.wait(timeout=10)
         finally:
-            self._collect_output()
+            self.collect_output()
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
-        self._collect_output()
+        self.collect_output()
 
-    def _collect_output(self) -> None:
+    def collect_output(self) -> None:
         self.stderr_text = self.proc.stderr.read()
         self.proc.stdout.close()
         self.proc.stderr.close()
@@ -191,6 +191,8 @@ def new_server(tmp_path, checker) -> Callable[..., tuple[Server, Api]]:
     for srv in started:
         if srv.proc.poll() is None:
             srv.stop()
+        elif not srv.proc.stdout.closed:
+            srv.collect_output()  # a test stopped it itself
 
 
 def write_scenario(tmp_path: pathlib.Path, text: str) -> pathlib.Path:

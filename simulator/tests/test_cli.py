@@ -23,7 +23,7 @@ def test_signals_stop_cleanly(tmp_path, signum):
     srv = Server(tmp_path / "data").start()
     srv.proc.send_signal(signum)
     assert srv.proc.wait(timeout=10) == 0
-    srv.kill()  # already gone: just collects the output
+    srv.collect_output()
     assert "Traceback" not in srv.stderr_text
 
 
@@ -91,3 +91,9 @@ def test_verbose_access_log_never_shows_secrets(new_server):
     assert "GET /tasks 200" in srv.stderr_text
     for secret in (data["token"], data["refresh_token"], "admin-demo-password"):
         assert secret not in srv.stderr_text
+
+
+def test_partial_scenario_update_keeps_other_keys(api):
+    updated = api.scenario(durations={"servers": 0.5})
+    assert updated["durations"] == {"servers": 0.5, "taskserv": 0.2, "cluster": 0.3, "batch_op": 0.15}
+    assert api.scenario(failures=[])["durations"]["servers"] == 0.5

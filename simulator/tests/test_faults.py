@@ -54,9 +54,7 @@ def test_slow_response(api):
     start = time.monotonic()
     assert api.get("/tasks").status_code == 200
     assert time.monotonic() - start >= 0.4
-    start = time.monotonic()
-    api.get("/tasks")
-    assert time.monotonic() - start < 0.3
+    assert api.data("GET", "/_sim/faults") == []  # one shot: later requests are not slowed
 
 
 def test_malformed_json(api):
@@ -87,11 +85,11 @@ def test_expire_token_invalidates_the_current_token(api):
 
 
 def test_expire_token_on_login_issues_short_lived_tokens(api):
-    api.fault(route="POST /auth/login", kind="expire_token", ttl=0.3, count=1)
+    api.fault(route="POST /auth/login", kind="expire_token", ttl=1.5, count=1)
     data = api.login()
-    assert data["expires_in"] == 0.3
+    assert data["expires_in"] == 1.5
     assert api.get("/tasks").status_code == 200
-    wait_for(lambda: api.get("/tasks").status_code == 401, timeout=3, what="the short token to expire")
+    wait_for(lambda: api.get("/tasks").status_code == 401, timeout=5, what="the short token to expire")
 
 
 def test_probability_and_listing_and_removal(api):

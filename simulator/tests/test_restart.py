@@ -5,6 +5,10 @@ from conftest import wait_for, write_scenario
 SLOW_RESUME = """
 infras: {prod: {servers: [web-01, web-02, web-03, web-04]}}
 durations: {servers: 1.2, taskserv: 0.2, cluster: 0.3, batch_op: 0.6}
+duration_overrides:  # the fail-policy batch must still be running when it is killed
+  - {kind: batch_op, infra: lab, seconds: 5}
+  - {kind: batch_op, infra: lab3, seconds: 5}
+  - {kind: servers, infra: slow, seconds: 5}
 queue_delay: 0
 on_restart: %s
 """
@@ -41,7 +45,7 @@ def test_resume_after_sigkill_keeps_records_and_continues_the_clock(new_server, 
 
 def test_fail_policy_ends_in_flight_work_with_restart_error(new_server, tmp_path):
     scenario, data_dir, srv, api = start_pair(new_server, tmp_path, "fail")
-    running_id = api.submit(infra="prod")
+    running_id = api.submit(infra="slow")
     batch = api.data("POST", "/batch/execute", json={
         "name": "b", "rollback_enabled": True,
         "operations": [{"id": "one", "type": "server_batch", "infra": "lab"},

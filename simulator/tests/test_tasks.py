@@ -15,6 +15,7 @@ def test_health_needs_no_token(api):
 
 
 def test_server_workflow_lifecycle_and_naming(api):
+    api.scenario(durations={"servers": 1.0})  # long enough to be seen Running on a busy machine
     task_id = api.submit(infra="prod", settings="prod-settings.k", wait=True)
     uuid.UUID(task_id)
     first = api.task(task_id)

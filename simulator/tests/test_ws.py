@@ -1,6 +1,7 @@
 """WebSocket /ws: both authentication styles, event payloads, filters, client commands."""
 
 import json
+import signal
 import time
 
 import pytest
@@ -86,3 +87,17 @@ def test_ping_subscribe_unsubscribe_and_bad_messages(api):
 def test_unknown_event_filter_is_400(api):
     response = api.get("/ws?events=nonsense", check=False, headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 400 and response.json()["error"].startswith("events:")
+
+
+def test_sigterm_closes_open_sockets_promptly(new_server):
+    srv, api = new_server("--no-auth")
+    with connect(ws_url(api)) as ws, connect(ws_url(api).replace("/ws", "/ws?events=task")) as other:
+        ws.recv(timeout=5)
+        other.recv(timeout=5)
+        start = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert srv.proc.wait(timeout=10) == 0
+    assert closed.value.rcvd.code == 1001
+    assert time.monotonic() - start < 3

@@ -20,7 +20,7 @@ from .engine import iso
 from .envelope import ApiError, field_bool, field_choice, field_name, field_str, json_body, ok, query_int, query_status
 from .middleware import MIDDLEWARES
 from .simulator import SIM_KEY, Simulator, sim_of
-from .websocket import websocket
+from .websocket import SOCKETS, close_sockets, websocket
 
 TASKSERV_OPERATIONS = ("create", "delete", "generate")
 CLUSTER_OPERATIONS = ("create", "delete")
@@ -180,7 +180,8 @@ async def system_health(request: web.Request) -> web.Response:
 async def system_metrics(request: web.Request) -> web.Response:
     sim = sim_of(request)
     store = sim.store
-    load = os.getloadavg()[0] / (os.cpu_count() or 1) * 100.0
+    # 1-minute load average per core as a percentage, capped: the closest portable CPU figure.
+    load = min(100.0, os.getloadavg()[0] / (os.cpu_count() or 1) * 100.0)
     disk = shutil.disk_usage(sim.data_dir)
     with open("/proc/self/statm", encoding="ascii") as statm:  # Linux: resident pages of this process
         rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -221,6 +222,8 @@ def add_auth_routes(app: web.Application) -> None:
 def build_app(sim: Simulator) -> web.Application:
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=1024 * 1024)
     app[SIM_KEY] = sim
+    app[SOCKETS] = set()
+    app.on_shutdown.append(close_sockets)
     add_auth_routes(app)
     r = app.router
     r.add_get("/tasks", list_tasks)

@@ -26,6 +26,7 @@ from .app import Simulator, build_app, build_auth_app
 from .scenario import Scenario, ScenarioError
 
 log = logging.getLogger("provsim")
+SHUTDOWN_TIMEOUT = 5.0
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -75,9 +76,11 @@ async def serve(args: argparse.Namespace, scenario: Scenario) -> None:
     sim = Simulator(args.data_dir, scenario, auth_enabled=not args.no_auth)
     await sim.start()
     logging_options = {"access_log": log, "access_log_class": AccessLogger} if args.verbose else {"access_log": None}
-    runners = [web.AppRunner(build_app(sim), handle_signals=False, **logging_options)]
+    # shutdown_timeout: how long SIGTERM waits for in-flight requests (a `slow` fault, say).
+    options = {"handle_signals": False, "shutdown_timeout": SHUTDOWN_TIMEOUT, **logging_options}
+    runners = [web.AppRunner(build_app(sim), **options)]
     if args.auth_port is not None:
-        runners.append(web.AppRunner(build_auth_app(sim), handle_signals=False, **logging_options))
+        runners.append(web.AppRunner(build_auth_app(sim), **options))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -20,6 +20,8 @@ import yaml
 WORKFLOW_KINDS = ("servers", "taskserv", "cluster", "batch_op")
 RESTART_POLICIES = ("resume", "fail")
 RATE_LIMIT_CATEGORIES = ("auth", "submissions", "status")
+# Sections given partially keep their other keys; `infras` and the lists are replaced whole.
+MERGED_SECTIONS = ("auth", "durations", "rate_limits")
 
 DEFAULT_USER = {
     "username": "admin",
@@ -123,7 +125,7 @@ class Scenario:
         _only_keys(data, set(DEFAULTS), "scenario")
         merged = copy.deepcopy(DEFAULTS)
         for key, value in copy.deepcopy(data).items():
-            if isinstance(DEFAULTS[key], dict) and key not in ("infras",) and isinstance(value, dict):
+            if key in MERGED_SECTIONS and isinstance(value, dict):
                 merged[key].update(value)  # partial sections keep the other defaults
             else:
                 merged[key] = value
@@ -150,7 +152,11 @@ class Scenario:
         _expect(changes, dict, "scenario")
         _only_keys(changes, set(DEFAULTS), "scenario")
         data = copy.deepcopy(self.raw)
-        data.update(copy.deepcopy(changes))
+        for key, value in copy.deepcopy(changes).items():
+            if key in MERGED_SECTIONS and isinstance(value, dict):
+                data[key].update(value)  # {"durations": {"servers": 1}} leaves the other kinds alone
+            else:
+                data[key] = value
         return Scenario.from_dict(data)
 
     def public(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from .auth import AuthError
 from .envelope import ApiError
@@ -13,6 +13,14 @@ from .events import Subscriber, parse_event_filter
 from .simulator import Simulator, sim_of
 
 WS_AUTH_TIMEOUT = 5.0
+# Open sockets, so shutdown can close them at once: aiohttp would otherwise wait for each
+# client to hang up (up to the runner's shutdown timeout) before SIGTERM takes effect.
+SOCKETS = web.AppKey("websockets", set)
+
+
+async def close_sockets(app: web.Application) -> None:
+    for ws in list(app[SOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -24,12 +32,20 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         raise ApiError(400, f"events: {exc}") from None
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    user = await _ws_authenticate(sim, ws, request.query.get("token"))
-    if user is None:
-        return ws
-    sub = Subscriber(events)
+    request.app[SOCKETS].add(ws)
+    try:
+        user = await _ws_authenticate(sim, ws, request.query.get("token"))
+        if user is None:
+            return ws
+        await _ws_stream(sim, ws, Subscriber(events), user)
+    finally:
+        request.app[SOCKETS].discard(ws)
+    return ws
+
+
+async def _ws_stream(sim: Simulator, ws: web.WebSocketResponse, sub: Subscriber, user: str) -> None:
     sim.hub.subscribers.add(sub)
-    await ws.send_json({"type": "authenticated", "user": user, "events": sorted(events)})
+    await ws.send_json({"type": "authenticated", "user": user, "events": sorted(sub.events)})
     sender = asyncio.create_task(_ws_sender(ws, sub))
     try:
         async for msg in ws:
@@ -39,7 +55,6 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     finally:
         sim.hub.subscribers.discard(sub)
         sender.cancel()
-    return ws
 
 
 async def _ws_authenticate(sim: Simulator, ws: web.WebSocketResponse, token: str | None) -> str | None:

@@ -28,7 +28,7 @@ vplay faults faults.yml
 
 # 2. A bogus token, ad hoc, nothing but the environment.
 if env -u PROVISIONING_USERNAME -u PROVISIONING_PASSWORD PROVISIONING_TOKEN=bogus-token-5d1e8b \
-        ansible localhost -m provisioning.platform.prov_task_info -a 'infra=faults-badcreds' -vvvv \
+        adhoc -m provisioning.platform.prov_task_info -a 'infra=faults-badcreds' -vvvv \
         >"${LOGS}/badtoken.log" 2>&1; then
     echo "FAIL: a bogus token must fail" >&2
     exit 1

@@ -8,7 +8,7 @@ run_playbook main.yml "$@"
 
 # Ad hoc, credentials from the environment only: the tasks the batch ran.
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=it-batch' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=it-batch' "$@" \
     | tee "${PROVSIM_WORK}/adhoc.log"
 grep -q 'localhost | SUCCESS' "${PROVSIM_WORK}/adhoc.log"
 grep -q '"output": "Created 2 servers: bw-01, bw-02"' "${PROVSIM_WORK}/adhoc.log"

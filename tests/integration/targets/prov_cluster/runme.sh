@@ -8,7 +8,7 @@ run_playbook main.yml "$@"
 
 # Ad hoc, credentials from the environment only.
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=it-cl name=create_cluster' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=it-cl name=create_cluster' "$@" \
     | tee "${PROVSIM_WORK}/adhoc.log"
 grep -q 'localhost | SUCCESS' "${PROVSIM_WORK}/adhoc.log"
 grep -q '"output": "Created cluster buildkit on infra it-cl"' "${PROVSIM_WORK}/adhoc.log"

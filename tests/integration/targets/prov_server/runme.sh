@@ -15,7 +15,7 @@ grep -q -- '--check' "${PROVSIM_WORK}/check.log"   # the dry-run task's args, sh
 
 # 3. Ad hoc, credentials from the environment only.
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=it-srv status=Completed' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=it-srv status=Completed' "$@" \
     | tee "${PROVSIM_WORK}/adhoc.log"
 grep -q '"name": "create_servers"' "${PROVSIM_WORK}/adhoc.log"
 grep -q 'localhost | SUCCESS' "${PROVSIM_WORK}/adhoc.log"

@@ -24,10 +24,10 @@ run_playbook main.yml "$@"
 
 # Ad hoc, credentials from the environment only, list-valued argument.
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=it-info-a status=Completed wait=false' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=it-info-a status=Completed wait=false' "$@" \
     | tee "${PROVSIM_WORK}/adhoc.log"
 grep -q 'localhost | SUCCESS' "${PROVSIM_WORK}/adhoc.log"
 grep -q '"output": "Created 2 servers: it-info-a-01, it-info-a-02"' "${PROVSIM_WORK}/adhoc.log"
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=nothing-here' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=nothing-here' "$@" \
     | tee "${PROVSIM_WORK}/adhoc-empty.log"
 grep -q '"tasks": \[\]' "${PROVSIM_WORK}/adhoc-empty.log"

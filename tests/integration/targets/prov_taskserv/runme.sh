@@ -8,7 +8,7 @@ run_playbook main.yml "$@"
 
 # Ad hoc, credentials from the environment only.
 export PROVISIONING_USERNAME=admin PROVISIONING_PASSWORD=admin-demo-password
-ansible localhost -m provisioning.platform.prov_task_info -a 'infra=it-ts name=create_taskserv' "$@" \
+adhoc -m provisioning.platform.prov_task_info -a 'infra=it-ts name=create_taskserv' "$@" \
     | tee "${PROVSIM_WORK}/adhoc.log"
 grep -q 'localhost | SUCCESS' "${PROVSIM_WORK}/adhoc.log"
 grep -q '"output": "Installed containerd on infra it-ts"' "${PROVSIM_WORK}/adhoc.log"

@@ -130,3 +130,11 @@ run_playbook() {
     [[ -n "${INVENTORY_PATH:-}" ]] && inv=(-i "${INVENTORY_PATH}")
     ansible-playbook "${inv[@]}" "$@"
 }
+
+# adhoc ARGS...: `ansible localhost ARGS...` from outside the collection tree (inside it, ansible
+# warns "running with default collection"), with ansible-test's inventory when there is one.
+adhoc() {
+    local inv=()
+    [[ -n "${INVENTORY_PATH:-}" ]] && inv=(-i "${INVENTORY_PATH}")
+    (cd "${PROVSIM_WORK}" && ansible localhost "${inv[@]}" "$@")
+}
