@@ -15,8 +15,11 @@ completed_at; simulator and controller share this machine's clock), HTTP request
 429s (from GET /_sim/stats, reset before every run) and failures.  Then the ratios ours/uri.
 
 Writes bench/results/latest.json (and per-run logs under bench/results/runs/), prints one table
-and, for a full run, rewrites bench/RESULTS.md.  `--quick` shortens every duration for a smoke
-test of the harness (about 1.5 minutes) and leaves RESULTS.md alone.
+and, for a full run, rewrites the generated top of bench/RESULTS.md (the hand-written analysis
+below its `<!-- analysis -->` marker is kept).  A full run takes about 6 minutes on an idle
+2-core machine.  `--quick` shrinks durations and counts to smoke-test the harness (2-3 minutes)
+and leaves RESULTS.md alone.  `--name X` writes results/X.json instead, for comparing a patched
+copy of the collection (point ANSIBLE_COLLECTIONS_PATH at it).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import math
 import os
 import pathlib
 import platform
@@ -45,7 +47,7 @@ PLAYBOOKS = BENCH / "playbooks"
 TERMINAL = ("Completed", "Failed", "Cancelled")
 SIDES = ("ours", "uri5", "uri1")
 URI_DELAY = {"uri5": 5, "uri1": 1}
-TOKEN_USER = {"username": "bench", "password": "bench-password", "roles": ["admin"]}
+TOKEN_USER = {"username": "bench", "password": "bench-password"}  # as in bench/scenarios/bench.yml
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -87,6 +89,7 @@ class Simulator:
         self.workdir = workdir
         self.scenario_file = scenario_file
         self.proc = None
+        self.log = None
         self.url = None
         self.token = None
 
@@ -140,8 +143,9 @@ class Simulator:
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
-        if getattr(self, "log", None):
+        if self.log:
             self.log.close()
+            self.log = None
 
     def call(self, method: str, path: str, body=None, auth: bool = True, expect_ok: bool = True):
         data = None if body is None else json.dumps(body).encode()
@@ -165,8 +169,7 @@ class Simulator:
         return payload
 
     def login(self) -> None:
-        data = self.call("POST", "/auth/login", {"username": TOKEN_USER["username"],
-                                                  "password": TOKEN_USER["password"]}, auth=False)
+        data = self.call("POST", "/auth/login", dict(TOKEN_USER), auth=False)
         self.token = data.get("token") or data.get("access_token")
 
     def configure(self, changes: dict) -> None:
@@ -202,8 +205,8 @@ class Profile:
         self.s1_duration = 10.0 * f
         self.s2_hosts = 6 if quick else 20
         self.s2_min, self.s2_max = 5.0 * f, 20.0 * f
-        self.batch_durations = {k: v * f for k, v in
-                                {"net": 2.0, "web": 3.0, "db": 3.0, "k8s": 2.0, "ingress": 3.0, "monitoring": 2.0}.items()}
+        base = {"net": 2.0, "web": 3.0, "db": 3.0, "k8s": 2.0, "ingress": 3.0, "monitoring": 2.0}
+        self.batch_durations = {k: v * f for k, v in base.items()}
         self.s4_count = 12 if quick else 50
         self.s4_min, self.s4_max = 2.0 * f, 12.0 * f
         self.overhead_runs = 3 if quick else 7
@@ -441,7 +444,7 @@ def _stat_rows(stats):
                 yield (route, method, status, int(count))
 
 
-def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path, quick: bool) -> dict:
+def run_side(scn: Scenario, side: str, sim: Simulator, rundir: pathlib.Path) -> dict:
     rundir.mkdir(parents=True, exist_ok=True)
     sim.configure(scn.sim_changes(side))
     extra = {"api_url": sim.url, "api_token": sim.token}
@@ -649,15 +652,16 @@ def fmt(value, unit=""):
 
 def table(results, ratios, scenarios) -> str:
     titles = {s.key: s.title for s in scenarios}
-    head = ["scenario", "side", "wall s", "ctl CPU s", "lat med s", "lat max s", "last->ret s", "requests", "429", "fail",
-            "wall x", "lat med x", "requests x"]
+    head = ["scenario", "side", "wall s", "ctl CPU s", "lat med s", "lat max s", "last->ret s", "requests", "429",
+            "fail", "wall x", "lat med x", "requests x"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         rat = ratios.get(r["scenario"], {}).get(r["side"], {}) if r["side"] != "ours" else {}
         lines.append("| " + " | ".join([
             f"{r['scenario']} {titles.get(r['scenario'], '')}" if r["side"] == "ours" else "",
             {"ours": "ours (defaults)", "uri5": "uri delay 5", "uri1": "uri delay 1"}[r["side"]],
-            fmt(r["wall_s"]), fmt(r["controller_cpu_s"]), fmt(r["latency_median_s"]), fmt(r["latency_max_s"]), fmt(r["last_done_to_return_s"]),
+            fmt(r["wall_s"]), fmt(r["controller_cpu_s"]), fmt(r["latency_median_s"]), fmt(r["latency_max_s"]),
+            fmt(r["last_done_to_return_s"]),
             fmt(r["requests"]), fmt(r["http_429"]), fmt(r["failures"]),
             fmt(rat.get("wall")), fmt(rat.get("latency_median")), fmt(rat.get("requests")),
         ]) + " |")
@@ -721,8 +725,8 @@ def write_results_md(doc: dict, tbl: str, rtbl: str) -> None:
     ]
     if ov:
         lines += [
-            f"Per-call overhead (`ansible localhost -m ...` on one completed task, median of {len(ov['ours']['runs_s'])}):"
-            f" prov_task_info {ov['ours']['median_s']:.3f} s, uri {ov['uri']['median_s']:.3f} s, "
+            "Per-call overhead (`ansible localhost -m ...` on one completed task, median of "
+            f"{len(ov['ours']['runs_s'])}): prov_task_info {ov['ours']['median_s']:.3f} s, uri {ov['uri']['median_s']:.3f} s, "
             f"ratio {ov['ratio_ours_uri']:.2f}; controller CPU {ov['ours']['cpu_median_s']:.3f} s vs "
             f"{ov['uri']['cpu_median_s']:.3f} s, ratio {ov['cpu_ratio_ours_uri']:.2f}.",
             "",
@@ -786,7 +790,7 @@ def main() -> int:
             for scn in scenarios:
                 for side in sides:
                     print(f"== {scn.key} {scn.title}: {side} ...", end=" ", flush=True)
-                    res = run_side(scn, side, sim, runs_root / f"{scn.key}-{side}", args.quick)
+                    res = run_side(scn, side, sim, runs_root / f"{scn.key}-{side}")
                     results.append(res)
                     print(f"{res['wall_s']:.1f} s, latency median {fmt(res['latency_median_s'])} s, "
                           f"{res['requests']} requests, {res['http_429']} x 429, {res['failures']} failures",

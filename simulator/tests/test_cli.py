@@ -97,3 +97,10 @@ def test_partial_scenario_update_keeps_other_keys(api):
     updated = api.scenario(durations={"servers": 0.5})
     assert updated["durations"] == {"servers": 0.5, "taskserv": 0.2, "cluster": 0.3, "batch_op": 0.15}
     assert api.scenario(failures=[])["durations"]["servers"] == 0.5
+
+
+def test_one_simulator_per_data_dir(new_server):
+    srv, _ = new_server()
+    out = subprocess.run([sys.executable, "-m", "provsim", "serve", "--port", "0", "--data-dir", str(srv.data_dir)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "in use by another provsim" in out.stderr

@@ -12,6 +12,7 @@ All calls run on the event-loop thread; a commit here costs tens of microseconds
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import pathlib
 import sqlite3
@@ -46,6 +47,14 @@ class Store:
     def __init__(self, data_dir: str | pathlib.Path) -> None:
         self.path = pathlib.Path(data_dir) / "provsim.sqlite3"
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One simulator per data dir: two would run the same tasks twice.  The kernel drops
+        # the lock when the process dies, even by SIGKILL, so a restart never finds it stale.
+        self._lock = open(self.path.parent / "provsim.lock", "w")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise OSError(f"data dir {self.path.parent} is in use by another provsim") from None
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so that one logical change
         # (a task and the model it altered) is a single atomic commit.
         self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -56,6 +65,7 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        self._lock.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

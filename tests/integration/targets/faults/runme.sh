@@ -27,13 +27,13 @@ vplay() {
 vplay faults faults.yml
 
 # 2. A bogus token, ad hoc, nothing but the environment.
-if env -u PROVISIONING_USERNAME -u PROVISIONING_PASSWORD PROVISIONING_TOKEN=bogus-token-5d1e8b \
-        adhoc -m provisioning.platform.prov_task_info -a 'infra=faults-badcreds' -vvvv \
+if (unset PROVISIONING_USERNAME PROVISIONING_PASSWORD; export PROVISIONING_TOKEN=bogus-token-5d1e8b
+        adhoc -m provisioning.platform.prov_task_info -a 'infra=faults-badcreds' -vvvv) \
         >"${LOGS}/badtoken.log" 2>&1; then
     echo "FAIL: a bogus token must fail" >&2
     exit 1
 fi
-grep -q 'localhost | FAILED' "${LOGS}/badtoken.log"
+grep -q 'localhost | FAILED' "${LOGS}/badtoken.log" || { tail -n 30 "${LOGS}/badtoken.log" >&2; exit 1; }
 grep -q '401' "${LOGS}/badtoken.log"
 grep -q 'PROVISIONING_TOKEN' "${LOGS}/badtoken.log"   # the fix is named
 echo "badtoken: failed with 401, naming PROVISIONING_TOKEN"
