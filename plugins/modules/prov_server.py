@@ -249,59 +249,8 @@ ansible_facts:
   contains:
     prov_server_task:
       description:
-        - Same as RV(task) (V(null) in check mode when only a dry run exists).
+        - Same record as RV(task), with the same fields (V(null) in check mode when only a dry run exists).
       type: dict
-      contains:
-          id:
-            description: Task id (UUID).
-            type: str
-            sample: 6f1c2c7e-3d7a-4d0e-9a53-2b1f0c9c1a11
-          name:
-            description: Task name, C(<operation>_<kind>).
-            type: str
-            sample: create_servers
-          command:
-            description: Command the orchestrator runs.
-            type: str
-            sample: /usr/local/provisioning servers create
-          args:
-            description: Command arguments (target, C(--infra), C(--settings), C(--check), C(--wait)).
-            type: list
-            elements: str
-            sample: ["--infra", "prod", "--wait"]
-          dependencies:
-            description: Ids of tasks that must finish first.
-            type: list
-            elements: str
-            sample: []
-          status:
-            description: V(Pending), V(Running), V(Completed), V(Failed) or V(Cancelled).
-            type: str
-            sample: Completed
-          created_at:
-            description: Creation time (RFC 3339, UTC).
-            type: str
-            sample: "2026-01-05T10:00:00Z"
-          started_at:
-            description: Start time, or null while Pending.
-            type: str
-            sample: "2026-01-05T10:00:01Z"
-          completed_at:
-            description: Completion time, or null while in flight.
-            type: str
-            sample: "2026-01-05T10:05:30Z"
-          output:
-            description: Output of the task (for a dry run, the plan).
-            type: str
-            sample: Successfully created 3 servers
-          error:
-            description: Error text when the task Failed.
-            type: str
-            sample: null
-          progress:
-            description: Progress in percent, when the orchestrator reports it.
-            type: float
-            sample: 100.0
 status:
   description: HTTP status of the failed request.
   returned: on an HTTP error

@@ -132,9 +132,10 @@ run_playbook() {
 }
 
 # adhoc ARGS...: `ansible localhost ARGS...` from outside the collection tree (inside it, ansible
-# warns "running with default collection"), with ansible-test's inventory when there is one.
+# and with ANSIBLE_PLAYBOOK_DIR, which ansible-test sets, ansible warns "running with default
+# collection"), with ansible-test's inventory when there is one.
 adhoc() {
     local inv=()
     [[ -n "${INVENTORY_PATH:-}" ]] && inv=(-i "${INVENTORY_PATH}")
-    (cd "${PROVSIM_WORK}" && ansible localhost "${inv[@]}" "$@")
+    (cd "${PROVSIM_WORK}" && unset ANSIBLE_PLAYBOOK_DIR && ansible localhost "${inv[@]}" "$@")
 }
