@@ -94,12 +94,8 @@ unit-pytest: venv ## the unit tests with plain pytest (fast inner loop)
 simulator-test: venv ## the simulator's own test suite
 	cd simulator && $(BIN)/python -m pytest -q -p no:cacheprovider tests
 
-integration: venv ## ansible-test integration against the simulator (each target starts its own)
-	@$(BIN)/python tools/stage.py $(STAGE)/integration >/dev/null
-	@# --local: the targets need provsim and trustme from this venv. ansible-test points
-	@# ANSIBLE_COLLECTIONS_PATH at the staged copy itself; the installed copy must not shadow it.
-	cd $(STAGE)/integration/ansible_collections/provisioning/platform && \
-		env -u ANSIBLE_COLLECTIONS_PATH $(ANSIBLE_TEST) integration --local $(ANSIBLE_TEST_FLAGS) $(INTEGRATION_TARGETS)
+integration: venv ## ansible-test integration: every target starts its own simulator; two groups side by side
+	tools/integration.sh $(INTEGRATION_TARGETS)
 
 lint: collection ## ansible-lint --profile production on playbooks, roles, extensions and module EXAMPLES
 	$(BIN)/ansible-lint --offline --nocolor -f pep8 --profile production

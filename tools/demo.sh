@@ -107,9 +107,9 @@ for infra, state in rows:
     print("   %-12s %-32s %-32s %s" % (infra, ", ".join(state["servers"]) or "-",
                                       ", ".join(state["taskservs"]) or "-", ", ".join(state["clusters"]) or "-"))
 made = stats["tasks_created"]
-print("\n   %d workflows ran: %d server, %d task service, %d cluster, %d batch operation(s) in %d batch(es)"
+print("\n   %d workflows ran: servers %d, task services %d, clusters %d, batch operations %d (in %d batch%s)"
       % (sum(made.values()), made["servers"], made["taskserv"], made["cluster"], made["batch_op"],
-         stats["batches_created"]))
+         stats["batches_created"], "" if stats["batches_created"] == 1 else "es"))
 PY
 
 step "2/2  the same playbook again: it must change nothing"

@@ -7,11 +7,9 @@ set -euo pipefail
 candidates=()
 if command -v pyenv >/dev/null 2>&1; then
     root=$(pyenv root)
-    for dir in $(ls -d "$root"/versions/3.1[3-9]* "$root"/versions/3.12* 2>/dev/null | sort -rV); do
-        for exe in "$dir"/bin/python3.1[2-9]; do
-            [ -x "$exe" ] && candidates+=("$exe")
-        done
-    done
+    while IFS= read -r exe; do
+        candidates+=("$exe")
+    done < <(find "$root"/versions -maxdepth 3 -path '*/bin/python3.1[2-9]' 2>/dev/null | sort -rV)
 fi
 candidates+=(python3.14 python3.13 python3.12 python3)
 

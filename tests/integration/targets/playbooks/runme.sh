@@ -35,9 +35,7 @@ PY
 play() {
     local name=$1
     shift
-    local t0=$SECONDS
     run_playbook "$@" "${PB_ARGS[@]}" 2>&1 | tee "${LOG}/${name}.log"
-    echo "TIMING ${name} $((SECONDS - t0))" >&2
     return "${PIPESTATUS[0]}"
 }
 PB_ARGS=("$@")
