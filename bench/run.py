@@ -832,6 +832,14 @@ def main() -> int:
         sim.start()
         try:
             sim.login()
+            # first, while the machine is as quiet as it was at the start (the 20-fork runs leave
+            # load behind)
+            if not args.no_overhead:
+                print("== per-call overhead ...", end=" ", flush=True)
+                overhead = per_call_overhead(sim, args.overhead_runs or profile.overhead_runs,
+                                             runs_root / "overhead")
+                print(f"prov_task_info {overhead['ours']['median_s']:.3f} s, uri {overhead['uri']['median_s']:.3f} s "
+                      f"(x{overhead['ratio_ours_uri']:.2f}; CPU x{overhead['cpu_ratio_ours_uri']:.2f})", flush=True)
             for scn in scenarios:
                 for side in sides:
                     print(f"== {scn.key} {scn.title}: {side} ...", end=" ", flush=True)
@@ -840,12 +848,6 @@ def main() -> int:
                     print(f"{res['wall_s']:.1f} s, latency median {fmt(res['latency_median_s'])} s, "
                           f"{res['requests']} requests, {res['http_429']} x 429, {res['failures']} failures",
                           flush=True)
-            if not args.no_overhead:
-                print("== per-call overhead ...", end=" ", flush=True)
-                overhead = per_call_overhead(sim, args.overhead_runs or profile.overhead_runs,
-                                             runs_root / "overhead")
-                print(f"prov_task_info {overhead['ours']['median_s']:.3f} s, uri {overhead['uri']['median_s']:.3f} s "
-                      f"(x{overhead['ratio_ours_uri']:.2f}; CPU x{overhead['cpu_ratio_ours_uri']:.2f})", flush=True)
         finally:
             sim.stop()
 
