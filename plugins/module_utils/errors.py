@@ -138,17 +138,36 @@ class TaskFailed(ProvisioningError):
 
 
 class WaitTimeout(ProvisioningError):
-    """wait_timeout elapsed before the task reached a terminal status."""
+    """wait_timeout elapsed before the task reached a terminal status.
 
-    def __init__(self, task_id, last_status, elapsed, last_task, what="task"):
+    ``records`` holds the newest record seen of every task waited on (multi-task waits), so the
+    failure result never reports an older snapshot than ``last_task``.
+    """
+
+    REATTACH = "it is still tracked by the orchestrator and the next run attaches to it"
+
+    def __init__(self, task_id, last_status, elapsed, last_task, what="task", records=None):
         self.task_id = task_id
-        self.last_status = last_status
+        self.what = what
         self.elapsed = elapsed
         self.last_task = redact(last_task)
-        msg = ("timed out after %.1fs waiting for %s %s (last status: %s); it is still tracked by the "
-               "orchestrator and the next run attaches to it" % (elapsed, what, task_id, last_status))
-        super(WaitTimeout, self).__init__(msg, extra={
-            "last_status": last_status, "last_task": self.last_task})
+        self.records = records or {}
+        super(WaitTimeout, self).__init__("", extra={"last_status": last_status, "last_task": self.last_task})
+        self.update(last_status=last_status, followup=self.REATTACH)
+
+    def update(self, last_status=None, last_task=None, followup=None):
+        """Restate the outcome after the caller acted on the timeout (cancelled it, for example)."""
+        if last_task is not None:
+            self.last_task = redact(last_task)
+            self.extra["last_task"] = self.last_task
+        if last_status is not None:
+            self.last_status = last_status
+            self.extra["last_status"] = last_status
+        if followup is not None:
+            self.followup = followup
+        self.msg = redact_text("timed out after %.1fs waiting for %s %s (last status: %s); %s" % (
+            self.elapsed, self.what, self.task_id, self.last_status, self.followup))
+        self.args = (self.msg,)
 
 
 def describe_cause(cause):

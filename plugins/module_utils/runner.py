@@ -415,10 +415,13 @@ def run_batch(module):
                     cancelled, did = engine.cancel_batch(bid, runner.timebase.clock() + (p.get("request_timeout") or 30))
                     runner.partial["batch"] = cancelled
                     runner.partial["cancelled"] = did
-                    exc.msg += "; the batch was cancelled (cancel_on_timeout)" if did else \
-                        "; the batch had already finished when cancelling"
+                    exc.update(last_status=cancelled.get("status") if isinstance(cancelled, dict) else None,
+                               last_task=cancelled if isinstance(cancelled, dict) else None,
+                               followup="the batch was cancelled (cancel_on_timeout)" if did else
+                               "it had already finished when cancel_on_timeout tried to cancel it")
                 except ProvisioningError as cancel_exc:
-                    exc.msg += "; cancelling it failed: %s" % cancel_exc.msg
+                    exc.update(followup="%s; cancelling it (cancel_on_timeout) failed: %s"
+                               % (exc.REATTACH, cancel_exc.msg))
             raise
         runner.partial["batch"] = final
         if not is_success(final):
@@ -521,12 +524,20 @@ def run_task_info(module):
             pending = [i for i in found_ids if not is_terminal(records.get(i))]
             if pending:
                 runner.partial = {"tasks": [records[i] for i in found_ids], "missing": missing}
-                final = wait_for_many(
-                    pending,
-                    lambda: client.list_tasks(limit=1000, deadline=deadline),
-                    lambda task_id: client.get_task(task_id, deadline=deadline),
-                    deadline, clock=runner.timebase.clock, sleep=runner.timebase.sleep, schedule=runner.schedule(),
-                    initial=dict((i, records[i]) for i in pending))
+                try:
+                    final = wait_for_many(
+                        pending,
+                        lambda: client.list_tasks(limit=1000, deadline=deadline),
+                        lambda task_id: client.get_task(task_id, deadline=deadline),
+                        deadline, clock=runner.timebase.clock, sleep=runner.timebase.sleep,
+                        schedule=runner.schedule(), initial=dict((i, records[i]) for i in pending))
+                except WaitTimeout as exc:
+                    records.update((i, r) for i, r in exc.records.items() if r is not None)
+                    runner.partial["tasks"] = [records[i] for i in found_ids]
+                    # Reading tasks changes nothing: there is nothing to attach to, only to wait again.
+                    exc.update(followup="the orchestrator keeps running it; run prov_task_info again to "
+                               "keep waiting")
+                    raise
                 records.update(final)
         status_filter = None if ids else status
         tasks = [records[i] for i in found_ids

@@ -213,7 +213,7 @@ def wait_for_many(ids, fetch_list, fetch_one, deadline, clock=time.monotonic, sl
         if now >= deadline:
             last = records.get(pending[0]) or {}
             raise WaitTimeout(", ".join(pending), last.get("status") or "unknown", now - start, last,
-                              what="tasks" if len(pending) > 1 else "task")
+                              what="tasks" if len(pending) > 1 else "task", records=records)
         # The earliest predicted completion among the pending tasks (from their progress).
         guesses = [predictors[i].predicted for i in pending if predictors[i].predicted is not None]
         predicted = min(guesses) if len(guesses) == len(pending) else None

@@ -71,7 +71,7 @@ EXAMPLES = r"""
 
 - name: Facts are set for later tasks without register
   ansible.builtin.debug:
-    var: prov_server_task.id
+    var: ansible_facts.prov_server_task.id
 
 - name: Ask the orchestrator for a dry run of another infra (nothing is created)
   provisioning.platform.prov_server:

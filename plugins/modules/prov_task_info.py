@@ -77,8 +77,8 @@ EXAMPLES = r"""
 
 - name: One task
   provisioning.platform.prov_task_info:
-    id: "{{ prov_server_task.id }}"
-  when: prov_server_task is defined and prov_server_task
+    id: "{{ ansible_facts.prov_server_task.id }}"
+  when: ansible_facts.prov_server_task is defined and ansible_facts.prov_server_task is not none
 
 - name: Launch two workflows without waiting
   provisioning.platform.prov_taskserv:

@@ -95,7 +95,7 @@ EXAMPLES = r"""
 
 - name: Use the fact in a later task
   ansible.builtin.debug:
-    msg: "kubernetes task {{ prov_taskserv_task.id }} is {{ prov_taskserv_task.status }}"
+    msg: "kubernetes task {{ ansible_facts.prov_taskserv_task.id }} is {{ ansible_facts.prov_taskserv_task.status }}"
 """
 
 RETURN = r"""

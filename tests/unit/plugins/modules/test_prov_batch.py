@@ -61,7 +61,8 @@ def test_timeout_with_cancel(run_module, fake):
     fake.duration = 100
     result = run_module(prov_batch.main, args(wait_timeout=5, cancel_on_timeout=True))
     assert result.failed and result["cancelled"] is True and "cancelled (cancel_on_timeout)" in result["msg"]
-    assert result["batch"]["status"] == "Cancelled"
+    assert "attaches" not in result["msg"]  # nothing is left running to attach to
+    assert result["batch"]["status"] == "Cancelled" and result["last_status"] == "Cancelled"
     assert fake.count("POST", "/batch/operations/") == 1
 
 

@@ -51,6 +51,17 @@ def test_wait_timeout_reports(run_module, fake):
     task_id = run_module(prov_server.main, {"infra": "a", "wait": False})["task_id"]
     result = run_module(prov_task_info.main, {"id": task_id, "wait": True, "wait_timeout": 3})
     assert result.failed and result["last_status"] == "Running" and task_id in result["msg"]
+    assert "attaches" not in result["msg"] and "run prov_task_info again" in result["msg"]
+
+
+def test_wait_timeout_on_many_reports_the_newest_records(run_module, fake):
+    fake.duration = 100
+    ids = [run_module(prov_server.main, {"infra": name, "wait": False})["task_id"] for name in ("a", "b")]
+    result = run_module(prov_task_info.main, {"ids": ids, "wait": True, "wait_timeout": 3})
+    assert result.failed and "run prov_task_info again" in result["msg"]
+    last = result["last_task"]
+    reported = [t for t in result["tasks"] if t["id"] == last["id"]][0]
+    assert reported["progress"] == last["progress"] and reported["progress"] > 0
 
 
 def test_bad_status_and_exclusive_ids(run_module, fake):
