@@ -294,7 +294,7 @@ class OrchestratorClient(object):
                "(PROVISIONING_USERNAME/PROVISIONING_PASSWORD)"
 
     # ---------------------------------------------------------------- requests
-    def request(self, method, path, params=None, body=None, idempotent=None, deadline=None):
+    def request(self, method, path, params=None, body=None, idempotent=None, deadline=None, retry=True):
         """Send one API request (with retries when allowed) and return the unwrapped payload."""
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD", "OPTIONS")
@@ -315,10 +315,12 @@ class OrchestratorClient(object):
                 raise AuthenticationError(exc.status, exc.reason, exc.server_error, url=url,
                                           response=exc.response, method=method, hint=self._auth_hint())
 
+        if not retry:
+            return attempt()
         return self.retry.call(attempt, idempotent, deadline)
 
-    def get(self, path, params=None, deadline=None):
-        return self.request("GET", path, params=params, deadline=deadline)
+    def get(self, path, params=None, deadline=None, retry=True):
+        return self.request("GET", path, params=params, deadline=deadline, retry=retry)
 
     def submit(self, path, body, deadline=None):
         """POST that creates a workflow/batch. Never blindly re-sent.
@@ -354,7 +356,10 @@ class OrchestratorClient(object):
         return data
 
     def get_progress(self, task_id, deadline=None):
-        data = self.get("/state/workflows/%s/progress" % quote(str(task_id), safe=""), deadline=deadline)
+        # Only a hint for the poll schedule: a rate-limited or failed read must not make the wait
+        # sleep out a Retry-After, so it is tried once and the waiter polls without it.
+        data = self.get("/state/workflows/%s/progress" % quote(str(task_id), safe=""), deadline=deadline,
+                        retry=False)
         return data if isinstance(data, dict) else None
 
     def list_batches(self, status=None, limit=1000, offset=0, deadline=None):

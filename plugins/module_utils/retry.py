@@ -92,7 +92,9 @@ class RetryPolicy(object):
         if retry_after is not None:
             parsed = parse_retry_after(retry_after, now=self.wall())
             if parsed is not None:
-                return parsed
+                # Retry-After is a minimum. A little jitter on top keeps the parallel module runs
+                # of one play (one per host) from all coming back in the same instant.
+                return parsed + self.rng.uniform(0, min(1.0, 0.1 * parsed))
         return self.backoff(attempt)
 
     def call(self, func, idempotent=True, deadline=None):

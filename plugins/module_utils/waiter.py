@@ -6,8 +6,10 @@
 * The deadline is a monotonic time computed once by the caller.
 * The interval starts short (``poll_interval``) and grows 1.5x up to ``poll_max_interval``.
 * When the orchestrator gives an ETA (``GET /state/workflows/{id}/progress``
-  ``estimated_time_remaining``) or the task's ``progress`` lets us extrapolate one, the loop
-  sleeps until just after the predicted completion (never past it, never more than the cap),
+  ``estimated_time_remaining``, asked for before the first poll) or the task's ``progress`` lets
+  us extrapolate one, the loop sleeps until just after the predicted completion (never past it;
+  at most ``poll_max_interval`` for an extrapolated ETA, at most ``eta_cap`` (30 s) for the
+  orchestrator's own, so a task that fails early is still noticed within that time),
   then polls every ``poll_interval``-ish until the task is done, backing off again if the
   prediction was wrong.
 * It stops at the first terminal status (Completed, Failed, Cancelled); the last poll happens
@@ -42,9 +44,10 @@ def is_success(record):
 class PollSchedule(object):
     """Computes the next sleep."""
 
-    def __init__(self, initial=0.25, maximum=5.0, factor=1.5, near=None, lag=0.05):
+    def __init__(self, initial=0.25, maximum=5.0, factor=1.5, near=None, lag=0.05, eta_cap=30.0):
         self.initial = max(0.01, float(initial))
         self.maximum = max(self.initial, float(maximum))
+        self.eta_cap = max(self.maximum, float(eta_cap))
         self.factor = max(1.0, float(factor))
         self.near = self.initial if near is None else max(0.01, float(near))
         self.lag = max(0.0, float(lag))
@@ -52,7 +55,7 @@ class PollSchedule(object):
     def backoff(self, step):
         return min(self.maximum, self.initial * (self.factor ** max(0, step)))
 
-    def delay(self, polls, now, predicted=None, overdue=0):
+    def delay(self, polls, now, predicted=None, overdue=0, trusted=False):
         """Sleep before the next poll.
 
         ``polls``: polls done so far; ``predicted``: monotonic time the task is expected to be
@@ -65,7 +68,7 @@ class PollSchedule(object):
         remaining = predicted - now
         if remaining > 0:
             # Land just after the predicted completion, but never wait longer than the cap.
-            return min(self.maximum, remaining + self.lag)
+            return min(self.eta_cap if trusted else self.maximum, remaining + self.lag)
         # At or past the prediction: poll briskly, backing off if the prediction was wrong.
         return min(self.maximum, self.near * (self.factor ** max(0, overdue)))
 
@@ -154,7 +157,10 @@ def wait_for_task(fetch, deadline, clock=time.monotonic, sleep=time.sleep, sched
         if now >= deadline:
             raise WaitTimeout(task_id or (record or {}).get("id"), (record or {}).get("status") or "unknown",
                               now - start, record, what=what)
-        delay = schedule.delay(polls, now, predictor.predicted, overdue)
+        if polls == 0 and eta_last is None and eta_enabled:
+            delay = 0.0  # ask for the ETA at once: it decides the whole schedule
+        else:
+            delay = schedule.delay(polls, now, predictor.predicted, overdue, trusted=predictor.from_server)
         delay = max(0.0, min(delay, deadline - now))
         if delay > 0:
             sleep(delay)
@@ -214,9 +220,10 @@ def wait_for_many(ids, fetch_list, fetch_one, deadline, clock=time.monotonic, sl
             last = records.get(pending[0]) or {}
             raise WaitTimeout(", ".join(pending), last.get("status") or "unknown", now - start, last,
                               what="tasks" if len(pending) > 1 else "task", records=records)
-        # The earliest predicted completion among the pending tasks (from their progress).
+        # The caller returns only when every task is terminal, so aim at the latest predicted
+        # completion: polls before it would only confirm what is still running.
         guesses = [predictors[i].predicted for i in pending if predictors[i].predicted is not None]
-        predicted = min(guesses) if len(guesses) == len(pending) else None
+        predicted = max(guesses) if len(guesses) == len(pending) else None
         if predicted is not None and now >= predicted:
             overdue += 1
         else:

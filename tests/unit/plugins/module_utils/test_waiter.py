@@ -179,3 +179,36 @@ def test_wait_for_many_uses_progress_to_land_on_completion():
                   sleep=clock.sleep, stats=stats)
     assert clock.t - ends["b"] <= 0.3
     assert stats["list_requests"] < 31 / 2.0
+
+
+def test_orchestrator_eta_is_trusted_past_the_poll_cap_but_not_past_eta_cap():
+    sched = PollSchedule(initial=0.25, maximum=5.0, lag=0.05, eta_cap=30.0)
+    assert sched.delay(1, now=0.0, predicted=20.0, trusted=True) == pytest.approx(20.05)
+    assert sched.delay(1, now=0.0, predicted=20.0, trusted=False) == 5.0  # extrapolated: keep the cap
+    assert sched.delay(1, now=0.0, predicted=100.0, trusted=True) == 30.0
+
+
+def test_twenty_second_task_with_an_eta_is_read_once():
+    clock = FakeClock()
+    task = Task(clock, clock.t + 20.0)
+    record = wait_for_task(task.fetch, clock.t + 600, clock=clock.monotonic, sleep=clock.sleep, eta=task.eta)
+    assert record["status"] == "Completed" and 0 <= clock.t - task.done_at <= 0.3
+    assert len(task.fetches) == 1  # the ETA was asked first, then one read at completion
+
+
+def test_wait_for_many_does_not_poll_for_every_completion():
+    """prov_task_info returns only when all are done: polls between completions buy nothing."""
+    clock = FakeClock()
+    start = clock.t
+    ends = dict(("t%02d" % n, start + 2.0 + 0.2 * n) for n in range(50))  # one finishes every 0.2 s
+
+    def record(task_id):
+        if clock.t >= ends[task_id]:
+            return {"id": task_id, "status": "Completed", "progress": 100.0}
+        return {"id": task_id, "status": "Running", "progress": 100.0 * (clock.t - start) / (ends[task_id] - start)}
+
+    stats = {}
+    wait_for_many(sorted(ends), lambda: [record(i) for i in sorted(ends)], None, start + 600,
+                  clock=clock.monotonic, sleep=clock.sleep, stats=stats)
+    assert 0 <= clock.t - max(ends.values()) <= 0.5
+    assert stats["list_requests"] <= 10
