@@ -120,8 +120,8 @@ awx-test: collection ## AWX credential type injectors + ansible-runner jobs and 
 ee-test: venv ## ansible-builder create on execution-environment.yml, galaxy + introspect stages replayed
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/ee
 
-bench: collection ## benchmark the modules against a hand-written uri loop (writes bench/results/latest.json)
-	$(BIN)/python bench/run.py
+bench: collection ## the modules against a hand-written uri loop (BENCH_ARGS=--quick for a smoke run)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## remove the venv, staged copies and scratch data
 	rm -rf $(VENV) $(WORK) $(STAGE)

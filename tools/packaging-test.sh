@@ -119,8 +119,10 @@ done
 say "contents OK: ${#required[@]} required members present, no development files"
 
 # ---------------------------------------------------------------- 3. install
-# (It warns that the path is not configured: it will be, below, as the only collections path.)
-ansible-galaxy collection install --offline -p "$SCRATCH/collections" "$tarball" > "$SCRATCH/install.log" 2>&1 \
+# The scratch path is the only collections path here too: otherwise ansible-galaxy finds the copy
+# `make collection` put in .tmp/collections and answers "Nothing to do" without installing.
+ANSIBLE_COLLECTIONS_PATH="$SCRATCH/collections" \
+    ansible-galaxy collection install --offline -p "$SCRATCH/collections" "$tarball" > "$SCRATCH/install.log" 2>&1 \
     || { cat "$SCRATCH/install.log" >&2; fail "ansible-galaxy collection install failed"; }
 installed="$SCRATCH/collections/ansible_collections/provisioning/platform"
 [[ -f $installed/MANIFEST.json && -f $installed/plugins/modules/prov_server.py ]] \
