@@ -178,25 +178,34 @@ class Engine(object):
     def submit(self, spec, deadline, check_mode=False, seen=None):
         """POST the workflow; on an unknown outcome, find the task it created or re-submit once."""
         seen = set(seen or ())
+        return self._submit_recovering(
+            spec.route, spec.body(check_mode=check_mode), deadline, what="task",
+            find_created=lambda started: self._find_created(spec, check_mode, started, seen, deadline),
+            id_of_record=lambda record: record.get("id"), id_of_response=extract_task_id)
+
+    def _submit_recovering(self, route, body, deadline, what, find_created, id_of_record, id_of_response):
+        """The one POST-that-creates loop. A lost or unknown outcome (timeout, reset after send, 5xx)
+        is never blindly re-sent: first look for what the POST may have created (``find_created``
+        is given the wall time the attempt started), and re-submit at most once when it is provably
+        absent."""
         attempts = 0
         last_unknown = None
         while attempts < 2:
             attempts += 1
             started_wall = self.wall()
             try:
-                data = self.client.submit(spec.route, spec.body(check_mode=check_mode), deadline=deadline)
+                data = self.client.submit(route, body, deadline=deadline)
             except UnknownSubmitOutcome as exc:
                 last_unknown = exc
-                found = self.recover(lambda: self._find_created(spec, check_mode, started_wall, seen, deadline),
-                                     deadline)
+                found = self.recover(lambda: find_created(started_wall), deadline)
                 if found is not None:
-                    return Submission(found.get("id"), found, recovered=True, attempts=attempts)
+                    return Submission(id_of_record(found), found, recovered=True, attempts=attempts)
                 continue
-            task_id = extract_task_id(data)
-            if not task_id:
-                raise ApiError(None, server_error="the submission response carried no task id",
-                               url=self.client.base_url + spec.route, response=data)
-            return Submission(task_id, data if isinstance(data, dict) and data.get("status") else None,
+            new_id = id_of_response(data)
+            if not new_id:
+                raise ApiError(None, server_error="the submission response carried no %s id" % what,
+                               url=self.client.base_url + route, response=data)
+            return Submission(new_id, data if isinstance(data, dict) and data.get("status") else None,
                               attempts=attempts)
         exc = last_unknown.cause if isinstance(last_unknown.cause, ProvisioningError) else last_unknown
         exc.extra["submit_attempts"] = attempts
@@ -258,27 +267,11 @@ class Engine(object):
 
     def submit_batch(self, spec, deadline, seen=None):
         seen = set(seen or ())
-        attempts = 0
-        last_unknown = None
-        while attempts < 2:
-            attempts += 1
-            started_wall = self.wall()
-            try:
-                data = self.client.submit("/batch/execute", spec.body(), deadline=deadline)
-            except UnknownSubmitOutcome as exc:
-                last_unknown = exc
-                found = self.recover(lambda: self._find_created_batch(spec, started_wall, seen, deadline), deadline)
-                if found is not None:
-                    return Submission(batch_id_of(found), found, recovered=True, attempts=attempts)
-                continue
-            bid = batch_id_of(data) if isinstance(data, dict) else extract_task_id(data)
-            if not bid:
-                raise ApiError(None, server_error="the batch response carried no batch id",
-                               url=self.client.base_url + "/batch/execute", response=data)
-            return Submission(bid, data if isinstance(data, dict) else None, attempts=attempts)
-        exc = last_unknown.cause if isinstance(last_unknown.cause, ProvisioningError) else last_unknown
-        exc.extra["submit_attempts"] = attempts
-        raise exc
+        return self._submit_recovering(
+            "/batch/execute", spec.body(), deadline, what="batch",
+            find_created=lambda started: self._find_created_batch(spec, started, seen, deadline),
+            id_of_record=batch_id_of,
+            id_of_response=lambda data: batch_id_of(data) if isinstance(data, dict) else extract_task_id(data))
 
     def wait_batch(self, batch_id, deadline, schedule=None, initial=None, stats=None):
         def fetch():
