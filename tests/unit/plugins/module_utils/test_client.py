@@ -212,3 +212,12 @@ def test_non_json_error_body(clock, fake):
     with pytest.raises(ApiError) as info:
         client.list_tasks()
     assert info.value.status == 500
+
+
+def test_progress_hint_is_read_once_even_when_rate_limited(clock, fake):
+    """The ETA only shapes the poll schedule: a 429 on it must not cost a Retry-After sleep."""
+    fake.add_fault("GET", "/state/workflows/", "status", count=1, status=429, headers={"Retry-After": "30"})
+    client = make_client(fake, clock)
+    with pytest.raises(ApiError) as info:
+        client.get_progress("6f1c2c7e-3d7a-4d0e-9a53-2b1f0c9c1a11")
+    assert info.value.status == 429 and clock.sleeps == [] and fake.count() == 1
