@@ -78,11 +78,12 @@ class Runner(object):
         cap = self.params.get("poll_max_interval") or 5.0
         return PollSchedule(initial=initial, maximum=max(initial, cap))
 
+    def all_secrets(self):
+        """The user's secrets plus those the client obtained (login and refreshed tokens)."""
+        return list(self.secrets) + (list(self.client.secrets) if self.client is not None else [])
+
     def redact(self, value):
-        secrets = list(self.secrets)
-        if self.client is not None:
-            secrets.extend(self.client.secrets)
-        return redact(value, secrets)
+        return redact(value, self.all_secrets())
 
     def check_libraries(self):
         if not client_mod.HAS_REQUESTS:
@@ -123,7 +124,7 @@ class Runner(object):
         result.update(fields)
         result.setdefault("changed", self.changed)
         result["elapsed"] = self.elapsed()
-        self.module.fail_json(msg=redact_text(msg, self.secrets + (self.client.secrets if self.client else [])),
+        self.module.fail_json(msg=redact_text(msg, self.all_secrets()),
                               **self.redact(result))
 
     def exit(self, **result):
@@ -141,8 +142,10 @@ class Runner(object):
             self.fail(exc)
         except Exception as exc:  # pylint: disable=broad-except
             self.module.fail_json(msg=redact_text("Failed to %s: unexpected %s: %s" % (self.action, type(exc).__name__,
-                                                                                       exc), self.secrets),
-                                  exception=traceback.format_exc(), changed=self.changed, **self.redact(self.partial))
+                                                                                       exc), self.all_secrets()),
+                                  # the traceback repeats the exception text, so it is redacted too
+                                  exception=redact_text(traceback.format_exc(), self.all_secrets()),
+                                  changed=self.changed, **self.redact(self.partial))
 
 
 # ====================================================================== workflows

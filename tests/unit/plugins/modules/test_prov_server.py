@@ -194,6 +194,20 @@ def test_token_echoed_by_server_is_redacted_in_failures(run_module, fake):
     assert token not in json.dumps(result)
 
 
+def test_unexpected_error_is_reported_without_secrets(run_module, fake, monkeypatch):
+    """A bug of ours still fails cleanly: no traceback in msg, no secret in msg or traceback."""
+    from ansible_collections.provisioning.platform.plugins.module_utils import engine
+
+    def broken_lookup(self, spec, deadline):
+        raise RuntimeError("lookup broke while holding s3cret-pass")
+
+    monkeypatch.setattr(engine.Engine, "lookup", broken_lookup)
+    result = run_module(prov_server.main, {"infra": "prod", "username": "admin", "password": "s3cret-pass"})
+    assert result.failed and "unexpected RuntimeError" in result["msg"]
+    assert "Traceback" not in result["msg"]
+    assert "s3cret-pass" not in json.dumps(result)  # the traceback, where Ansible keeps it, included
+
+
 def test_bad_credentials_message(run_module, fake):
     fake.auth = True
     result = run_module(prov_server.main, {"infra": "prod", "username": "admin", "password": "nope-nope"})
