@@ -80,14 +80,6 @@ def extract_task_id(data):
     return None
 
 
-def status_of(record):
-    """Lower-cased status of a task or batch record ('' when missing)."""
-    if not isinstance(record, dict):
-        return ""
-    value = record.get("status")
-    return value.strip().lower() if isinstance(value, str) else ""
-
-
 def _error_message(payload, text):
     if isinstance(payload, dict):
         err = payload.get("error")
@@ -149,13 +141,9 @@ class OrchestratorClient(object):
         self._token = token or None
         self._refresh_token = None
         self.secrets = [s for s in (token, password, mfa_code) if s]
-        self.clock = clock
-        self.sleep = sleep
-        self.wall = wall
         self.retry = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, wall=wall, on_retry=on_retry)
         self.session = session if session is not None else new_session()
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self.request_count = 0
 
     @staticmethod
     def _check_url(url, field, env):
@@ -176,7 +164,6 @@ class OrchestratorClient(object):
         if auth and self._token:
             headers["Authorization"] = "Bearer %s" % self._token
         base = self.auth_base if url.startswith(self.auth_base) and self.auth_base != self.base_url else self.base_url
-        self.request_count += 1
         try:
             resp = self.session.request(method, url, params=params, json=body, headers=headers,
                                         timeout=self.timeout, verify=self.verify, proxies=self.proxies)
@@ -306,14 +293,15 @@ class OrchestratorClient(object):
             try:
                 return self._send(method, url, params=params, body=body)
             except AuthenticationError as exc:
-                if not self._reauthenticate(deadline):
-                    raise AuthenticationError(exc.status, exc.reason, exc.server_error, url=url,
-                                              response=exc.response, method=method, hint=self._auth_hint())
-            try:
-                return self._send(method, url, params=params, body=body)
-            except AuthenticationError as exc:
-                raise AuthenticationError(exc.status, exc.reason, exc.server_error, url=url,
-                                          response=exc.response, method=method, hint=self._auth_hint())
+                rejected = exc
+            # One refresh (or re-login) after a 401, then the request once more.
+            if self._reauthenticate(deadline):
+                try:
+                    return self._send(method, url, params=params, body=body)
+                except AuthenticationError as exc:
+                    rejected = exc
+            raise AuthenticationError(rejected.status, rejected.reason, rejected.server_error, url=url,
+                                      response=rejected.response, method=method, hint=self._auth_hint())
 
         if not retry:
             return attempt()

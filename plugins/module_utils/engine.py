@@ -151,13 +151,12 @@ class Engine(object):
                 return Decision(SUBMIT, None, reason, seen, newest_related, scanned)
         return Decision(SUBMIT, None, "no task for this workflow exists", seen, newest_related, scanned)
 
-    def _find_created(self, spec, check_mode, started_wall, seen, deadline):
-        want = SAME_CHECK if check_mode else SAME
-        for task in self.iter_records(self.client.list_tasks, deadline, stop_before=started_wall - self.skew):
-            if task.get("id") in seen:
-                continue
-            if spec.relation(task) == want:
-                return task
+    def _find_created(self, lister, id_of, is_match, started_wall, seen, deadline):
+        """The record a POST started at ``started_wall`` created: newer than the lookup saw
+        (allowing for clock skew), not in ``seen``, and matching."""
+        for record in self.iter_records(lister, deadline, stop_before=started_wall - self.skew):
+            if id_of(record) not in seen and is_match(record):
+                return record
         return None
 
     def recover(self, finder, deadline):
@@ -180,7 +179,9 @@ class Engine(object):
         seen = set(seen or ())
         return self._submit_recovering(
             spec.route, spec.body(check_mode=check_mode), deadline, what="task",
-            find_created=lambda started: self._find_created(spec, check_mode, started, seen, deadline),
+            find_created=lambda started: self._find_created(
+                self.client.list_tasks, lambda task: task.get("id"),
+                lambda task: spec.relation(task) == (SAME_CHECK if check_mode else SAME), started, seen, deadline),
             id_of_record=lambda record: record.get("id"), id_of_response=extract_task_id)
 
     def _submit_recovering(self, route, body, deadline, what, find_created, id_of_record, id_of_response):
@@ -257,19 +258,13 @@ class Engine(object):
                                 % (spec.name, bid), seen, newest_related, scanned)
         return Decision(SUBMIT, None, "no batch with this name and definition exists", seen, newest_related, scanned)
 
-    def _find_created_batch(self, spec, started_wall, seen, deadline):
-        for batch in self.iter_records(self.client.list_batches, deadline, stop_before=started_wall - self.skew):
-            if batch_id_of(batch) in seen:
-                continue
-            if spec.relation(batch) == SAME:
-                return batch
-        return None
-
     def submit_batch(self, spec, deadline, seen=None):
         seen = set(seen or ())
         return self._submit_recovering(
             "/batch/execute", spec.body(), deadline, what="batch",
-            find_created=lambda started: self._find_created_batch(spec, started, seen, deadline),
+            find_created=lambda started: self._find_created(
+                self.client.list_batches, batch_id_of, lambda batch: spec.relation(batch) == SAME,
+                started, seen, deadline),
             id_of_record=batch_id_of,
             id_of_response=lambda data: batch_id_of(data) if isinstance(data, dict) else extract_task_id(data))
 

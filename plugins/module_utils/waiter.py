@@ -169,7 +169,7 @@ def wait_for_task(fetch, deadline, clock=time.monotonic, sleep=time.sleep, sched
             eta_last is None
             or (predictor.predicted is not None and now > predictor.predicted + schedule.near
                 and not eta_for_overdue and now - eta_last >= 1.0))
-        if want_eta and (record is None or not is_terminal(record)):
+        if want_eta:
             eta_last = now
             if predictor.predicted is not None and now > predictor.predicted:
                 eta_for_overdue = True
